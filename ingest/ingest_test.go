@@ -1,0 +1,202 @@
+package ingest
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/newsflow/newsflow/pkg/article"
+)
+
+var fetched = time.Date(2026, 11, 25, 6, 0, 0, 0, time.UTC)
+
+func parseFixture(t *testing.T, name string) []*article.Article {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("../testdata/feeds", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := "http://127.0.0.1:8089/feeds/" + name
+	arts, _, err := Parse(Feed{URL: u}, b, u, fetched)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return arts
+}
+
+// TestFixtureFeeds checks that every fixture feed either parses into
+// well-formed articles or fails with an error naming the feed.
+func TestFixtureFeeds(t *testing.T) {
+	files, _ := filepath.Glob("../testdata/feeds/*")
+	if len(files) < 39 {
+		t.Fatalf("found %d fixture feeds", len(files))
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			b, _ := os.ReadFile(f)
+			u := "http://127.0.0.1:8089/feeds/" + filepath.Base(f)
+			arts, _, err := Parse(Feed{URL: u}, b, u, fetched)
+			if err != nil {
+				if !strings.Contains(err.Error(), u) {
+					t.Errorf("error %q does not name the feed", err)
+				}
+				return
+			}
+			ids := map[string]bool{}
+			for _, a := range arts {
+				if ids[a.ID] {
+					t.Errorf("id %s twice", a.ID)
+				}
+				ids[a.ID] = true
+				if a.Title == "" && a.URL == "" {
+					t.Errorf("article %s has neither title nor link", a.ID)
+				}
+				for _, s := range []string{a.Title, a.Summary, a.Content} {
+					if !utf8.ValidString(s) || strings.ContainsAny(s, "\uFFFD\x00") && !strings.Contains(f, "mojibake") {
+						t.Errorf("article %q has invalid or replaced text", a.Title)
+					}
+				}
+				if a.PublishedAt.IsZero() || a.FetchedAt != fetched {
+					t.Errorf("article %q: published %v, fetched %v", a.Title, a.PublishedAt, a.FetchedAt)
+				}
+			}
+		})
+	}
+}
+
+func TestMalformedFeedsFailClearly(t *testing.T) {
+	for _, name := range []string{"rss20-reuters-mostread-truncated-malformed.xml", "jsonfeed10-allthis-truncated-malformed.json"} {
+		b, _ := os.ReadFile(filepath.Join("../testdata/feeds", name))
+		if _, _, err := Parse(Feed{URL: "http://x/" + name}, b, "http://x/"+name, fetched); err == nil {
+			t.Errorf("%s parsed without error", name)
+		}
+	}
+}
+
+func TestNormalization(t *testing.T) {
+	t.Run("reference story", func(t *testing.T) {
+		arts := parseFixture(t, "rss20-rappler-kerry-lavrov-syria-reference.xml")
+		if len(arts) != 1 {
+			t.Fatalf("%d articles", len(arts))
+		}
+		a := arts[0]
+		if a.URL != "https://www.rappler.com/world/middle-east/kerry-lavrov-meet-syria-conflict" {
+			t.Errorf("url %s still has tracking parameters or lost its path", a.URL)
+		}
+		if !strings.Contains(a.Content, "Staffan de Mistura") || strings.Contains(a.Content, "<p>") {
+			t.Errorf("content is not the story's clean text: %.200q", a.Content)
+		}
+		if a.PublishedAt != time.Date(2016, 8, 26, 10, 0, 0, 0, time.UTC) || a.PublishedInferred {
+			t.Errorf("published %v inferred=%v", a.PublishedAt, a.PublishedInferred)
+		}
+		if a.Source.Domain != "rappler.com" || len(a.Authors) != 1 || a.Authors[0] != "Agence France-Presse" {
+			t.Errorf("source %+v authors %v", a.Source, a.Authors)
+		}
+	})
+	t.Run("feedburner original link", func(t *testing.T) {
+		for _, a := range parseFixture(t, "rss20-reuters-worldnews-feedburner.xml") {
+			if !strings.HasPrefix(a.URL, "https://www.reuters.com/") && !strings.HasPrefix(a.URL, "http://www.reuters.com/") {
+				t.Errorf("url %s is not the origLink on reuters.com", a.URL)
+			}
+			if strings.Contains(a.Summary, "feedsportal") || strings.Contains(a.Summary, "<img") {
+				t.Errorf("summary keeps feed furniture: %.120q", a.Summary)
+			}
+		}
+	})
+	t.Run("missing dates are inferred", func(t *testing.T) {
+		for _, a := range parseFixture(t, "rss090-rdf-heise.xml") {
+			if !a.PublishedInferred || !a.PublishedAt.Equal(fetched) {
+				t.Errorf("undated item %q: published %v inferred=%v", a.Title, a.PublishedAt, a.PublishedInferred)
+			}
+		}
+	})
+	t.Run("windows-1251 and koi8-r twins decode alike", func(t *testing.T) {
+		w := parseFixture(t, "rss20-windows1251-newsru.xml")
+		k := parseFixture(t, "rss20-koi8r-newsru.xml")
+		if len(w) != len(k) || len(w) == 0 {
+			t.Fatalf("%d vs %d articles", len(w), len(k))
+		}
+		for i := range w {
+			if w[i].Title != k[i].Title {
+				t.Errorf("item %d: %q vs %q", i, w[i].Title, k[i].Title)
+			}
+		}
+		if !strings.Contains(w[0].Title, "Турции") {
+			t.Errorf("title %q is not Russian text", w[0].Title)
+		}
+	})
+}
+
+func TestHTMLText(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"plain", "  Hello   world \n", "Hello world"},
+		{"tags and entities", "<p>Tom &amp; Jerry&#39;s <b>show</b></p><p>Next</p>", "Tom & Jerry's show\n\nNext"},
+		{"script dropped", "<p>Keep</p><script>var x = '<p>no</p>';</script><style>p{}</style>", "Keep"},
+		{"br is a line", "a<br>b<br/>c", "a\nb\nc"},
+		{"nbsp", "a&nbsp;b", "a b"},
+		{"double escaped stays text", "&amp;#39;", "&#39;"},
+		{"crlf", "one\r\ntwo", "one\ntwo"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := HTMLText(tt.in); got != tt.want {
+				t.Errorf("HTMLText(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseFeedsRejects(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"empty", "", "empty"},
+		{"no feeds", "feeds: []", "no feeds"},
+		{"unknown key", "feeds:\n- url: https://a.example/rss\n  colour: red", "colour"},
+		{"relative url", "feeds:\n- url: /rss", "feeds[0]: url \"/rss\""},
+		{"duplicate", "feeds:\n- url: https://a.example/rss\n- url: https://a.example/rss", "feeds[1]: url https://a.example/rss is already feeds[0]"},
+		{"bad country", "feeds:\n- url: https://a.example/rss\n  country: GBR", "country"},
+		{"bad language", "feeds:\n- url: https://a.example/rss\n  language: english", "language"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ParseFeeds([]byte(tt.in))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("ParseFeeds() = %v, want an error containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestBundledFeedListsLoad(t *testing.T) {
+	for _, p := range []string{"../deploy/feeds.yaml", "../testdata/demo-feeds.yaml"} {
+		if feeds, err := LoadFeeds(p); err != nil || len(feeds) < 10 {
+			t.Errorf("%s: %d feeds, %v", p, len(feeds), err)
+		}
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	for _, name := range []string{"rss20-bbc-world-2017-cdata.xml", "atom10-github-commits-media-thumbnail.xml", "jsonfeed10-pxlnv-http-version-uri.json", "rss090-rdf-heise.xml"} {
+		b, err := os.ReadFile(filepath.Join("../testdata/feeds", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		arts, _, err := Parse(Feed{URL: "http://127.0.0.1/feed"}, body, "http://127.0.0.1/feed", fetched)
+		if err != nil {
+			return
+		}
+		for _, a := range arts {
+			if a.ID == "" || !utf8.ValidString(a.Title) {
+				t.Fatalf("article without id or with invalid title: %+v", a)
+			}
+			if _, err := article.Encode(a); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+}
