@@ -1,0 +1,154 @@
+package topics
+
+import (
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/newsflow/newsflow/pkg/article"
+)
+
+func loadTagger(t testing.TB) *Tagger {
+	t.Helper()
+	tax, err := Load("../../deploy/taxonomy.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return New(tax)
+}
+
+func ids(ts []article.Topic) []string {
+	var out []string
+	for _, t := range ts {
+		out = append(out, t.ID)
+	}
+	return out
+}
+
+func TestReferenceStory(t *testing.T) {
+	b, err := os.ReadFile("../../testdata/articles/story-kerry-lavrov-geneva-syria-2016.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	title, body, _ := strings.Cut(string(b), "\n")
+	got := loadTagger(t).Tag(Field{article.FieldTitle, title}, Field{article.FieldContent, body})
+	for _, want := range []string{"syria", "humanitarian-aid", "chemical-weapons", "diplomacy-peace-talks"} {
+		if !slices.Contains(ids(got), want) {
+			t.Errorf("reference story topics %v lack %s", ids(got), want)
+		}
+	}
+	for _, tp := range got {
+		for _, ev := range tp.Evidence {
+			text := title
+			if ev.Field == article.FieldContent {
+				text = body
+			}
+			span := strings.ToLower(text[ev.Start:ev.End])
+			firstWord := strings.TrimSuffix(strings.Fields(strings.ToLower(ev.Term))[0], "*")
+			if !strings.HasPrefix(span, firstWord) {
+				t.Errorf("%s evidence %q points at %q", tp.ID, ev.Term, text[ev.Start:ev.End])
+			}
+		}
+	}
+}
+
+func TestTopicsNeedSubstance(t *testing.T) {
+	tests := []struct {
+		name, title, body string
+		notTagged         string
+	}{
+		{"Syria in a list of countries", "Oil prices rise",
+			"Oil prices rose on Monday. Producers including Saudi Arabia, Iraq, Iran, Syria and Libya met in Vienna.", "syria"},
+		{"football match against Syria", "Australia beat Syria in World Cup qualifier",
+			"Australia beat Syria 2-1 in the World Cup qualifier on Tuesday. The national team will now face Honduras.", "syria"},
+		{"military aid", "US approves military aid package",
+			"Congress approved a military aid package for Ukraine. The military aid includes missiles.", "humanitarian-aid"},
+		{"hearing aid", "New hearing aid prices fall",
+			"Hearing aids are now sold over the counter. A hearing aid costs less than before.", "humanitarian-aid"},
+		{"chemical plant fire", "Fire at chemical plant in Texas",
+			"A fire broke out at a chemical plant near Houston. Residents were told to stay indoors.", "chemical-weapons"},
+		{"tear gas at a protest", "Police fire tear gas at protesters",
+			"Police used tear gas to disperse protesters in the capital on Saturday.", "chemical-weapons"},
+	}
+	tg := loadTagger(t)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := tg.Tag(Field{article.FieldTitle, tt.title}, Field{article.FieldContent, tt.body})
+			if slices.Contains(ids(got), tt.notTagged) {
+				t.Errorf("tagged %s: %+v", tt.notTagged, got)
+			}
+		})
+	}
+}
+
+func TestPhrasesMatchOnWordBoundaries(t *testing.T) {
+	tax := &Taxonomy{Version: "t", Topics: []Topic{{ID: "x", Threshold: 1, Terms: []Term{
+		{Term: "aid convoy*", Weight: 1}, {Term: "sarin", Weight: 1},
+	}}}}
+	tg := New(tax)
+	tests := []struct {
+		text string
+		want int
+	}{
+		{"An aid convoy arrived.", 1},
+		{"Two aid convoys arrived.", 1},
+		{"Aid. Convoys arrived.", 0},  // across a sentence break
+		{"The sarinthian court", 0},   // not a word match
+		{"SARIN was found.", 1},       // case-insensitive
+		{"aid convoy, then sarin", 2}, // both
+	}
+	for _, tt := range tests {
+		got := tg.Tag(Field{article.FieldContent, tt.text})
+		n := 0
+		if len(got) == 1 {
+			n = len(got[0].Evidence)
+		}
+		if n != tt.want {
+			t.Errorf("%q: %d matches, want %d (%+v)", tt.text, n, tt.want, got)
+		}
+	}
+}
+
+func TestParseRejects(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"empty", "", "empty"},
+		{"unknown key", "version: '1'\ntopics:\n- id: a\n  threshold: 1\n  terms: [{term: x, weight: 1}]\n  colour: red\n", "colour"},
+		{"bad id", "version: '1'\ntopics:\n- id: Syria\n  threshold: 1\n  terms: [{term: x, weight: 1}]\n", "lower-case"},
+		{"duplicate id", "version: '1'\ntopics:\n- id: a\n  threshold: 1\n  terms: [{term: x, weight: 1}]\n- id: a\n  threshold: 1\n  terms: [{term: y, weight: 1}]\n", "used twice"},
+		{"no threshold", "version: '1'\ntopics:\n- id: a\n  terms: [{term: x, weight: 1}]\n", "threshold"},
+		{"no weight", "version: '1'\ntopics:\n- id: a\n  threshold: 1\n  terms: [{term: x}]\n", "weight"},
+		{"term without words", "version: '1'\ntopics:\n- id: a\n  threshold: 1\n  terms: [{term: '***', weight: 1}]\n", "no words"},
+		{"no version", "topics:\n- id: a\n  threshold: 1\n  terms: [{term: x, weight: 1}]\n", "version"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse([]byte(tt.in))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Parse() = %v, want an error mentioning %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func FuzzParseAndTag(f *testing.F) {
+	b, err := os.ReadFile("../../deploy/taxonomy.yaml")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(b, "Kerry and Lavrov met in Geneva on Syria; an aid convoy reached Aleppo after a chemical attack.")
+	f.Add([]byte("version: x\ntopics: [{id: a, threshold: 1, terms: [{term: 'a*', weight: 1}]}]"), "aaa a- -a 'a' a’b")
+	f.Fuzz(func(t *testing.T, yml []byte, text string) {
+		tax, err := Parse(yml)
+		if err != nil {
+			return
+		}
+		for _, tp := range New(tax).Tag(Field{article.FieldTitle, text}, Field{article.FieldContent, text}) {
+			for _, ev := range tp.Evidence {
+				if ev.Start < 0 || ev.End > len(text) || ev.Start >= ev.End {
+					t.Fatalf("evidence %+v out of range for %d bytes", ev, len(text))
+				}
+			}
+		}
+	})
+}
