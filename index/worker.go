@@ -1,0 +1,105 @@
+package index
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/elastic/go-elasticsearch/v8"
+	kafkago "github.com/segmentio/kafka-go"
+
+	"github.com/newsflow/newsflow/pkg/article"
+	"github.com/newsflow/newsflow/pkg/config"
+	"github.com/newsflow/newsflow/pkg/kafka"
+)
+
+// Stage is the name of this stage on dead letters.
+const Stage = "index"
+
+// Worker consumes enriched articles in a consumer group and indexes them.
+type Worker struct {
+	cfg    *config.Config
+	reader *kafkago.Reader
+	dlq    *kafkago.Writer
+	bulk   *Bulk
+	log    *slog.Logger
+}
+
+// NewWorker returns an indexer writing through es; Close releases its
+// Kafka clients.
+func NewWorker(cfg *config.Config, es *elasticsearch.Client, log *slog.Logger) *Worker {
+	return &Worker{
+		cfg:    cfg,
+		reader: kafka.NewReader(cfg.Kafka, cfg.Topics.Enriched, cfg.Index.Group),
+		dlq:    kafka.NewWriter(cfg.Kafka, cfg.Topics.DLQ),
+		bulk:   NewBulk(es, cfg.Elasticsearch.Alias, cfg.Index.FlushBytes, log),
+		log:    log,
+	}
+}
+
+// Run blocks until ctx is done. Offsets of a batch are committed only
+// after every message of it was acknowledged by Elasticsearch or by the
+// dead-letter topic. While Elasticsearch is down, Run waits on the batch
+// in hand and reads nothing more.
+func (w *Worker) Run(ctx context.Context) error {
+	opts := kafka.BatchOptions{Max: w.cfg.Index.BatchSize, Linger: w.cfg.Index.FlushInterval, Drain: 15 * time.Second}
+	return kafka.Consume(ctx, w.reader, opts, w.log, w.handle)
+}
+
+func (w *Worker) handle(ctx context.Context, batch []kafkago.Message) error {
+	items := make([]Item, 0, len(batch))
+	origin := make([]int, 0, len(batch)) // item position → batch position
+	var dead []kafkago.Message
+	for i, m := range batch {
+		it, err := toItem(m)
+		if err != nil {
+			w.log.Warn("dead-lettering message", "topic", m.Topic, "partition", m.Partition, "offset", m.Offset, "err", err)
+			dead = append(dead, kafka.DeadLetter(m, Stage, err))
+			continue
+		}
+		items = append(items, it)
+		origin = append(origin, i)
+	}
+	rejected, err := w.bulk.Write(ctx, items)
+	if err != nil {
+		return err
+	}
+	for _, r := range rejected {
+		m := batch[origin[r.Index]]
+		w.log.Warn("dead-lettering rejected document", "partition", m.Partition, "offset", m.Offset, "status", r.Status, "reason", r.Reason)
+		dead = append(dead, kafka.DeadLetter(m, Stage, errors.New("elasticsearch rejected the document: "+r.Reason)))
+	}
+	return kafka.WriteAll(ctx, w.dlq, w.log, dead...)
+}
+
+// toItem decodes an enriched article message into a document to index.
+func toItem(m kafkago.Message) (Item, error) {
+	a, err := article.Decode(m.Value)
+	if err != nil {
+		return Item{}, err
+	}
+	if key := string(m.Key); key != "" && key != a.ID {
+		return Item{}, fmt.Errorf("message key %q differs from article id %q", key, a.ID)
+	}
+	doc, err := json.Marshal(NewDocument(a))
+	if err != nil {
+		return Item{}, fmt.Errorf("encoding document %s: %w", a.ID, err)
+	}
+	it := Item{ID: a.ID, Doc: doc}
+	if a.EnrichedAt != nil {
+		it.Version = a.EnrichedAt.UnixMicro()
+	}
+	return it, nil
+}
+
+// Close leaves the consumer group and flushes the dead-letter writer.
+func (w *Worker) Close() error {
+	err := w.reader.Close()
+	if derr := w.dlq.Close(); err == nil {
+		err = derr
+	}
+	return err
+}
