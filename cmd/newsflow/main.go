@@ -1,0 +1,104 @@
+// Command newsflow runs the stages of the newsflow pipeline and the tools
+// around them. Run `newsflow help` for the commands.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signalContext()
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.LookupEnv))
+}
+
+// signalContext returns a context that ends at the first SIGINT or
+// SIGTERM, so the stages drain, flush and commit; a second signal exits at
+// once.
+func signalContext() (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(context.Background())
+	ch := make(chan os.Signal, 2)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ch
+		cancel()
+		<-ch
+		fmt.Fprintln(os.Stderr, "newsflow: second signal, exiting now")
+		os.Exit(130)
+	}()
+	return ctx, func() { signal.Stop(ch); cancel() }
+}
+
+// env is the process environment, os.LookupEnv outside tests.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	lookup         func(string) (string, bool)
+}
+
+// command is one subcommand.
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, e env, args []string) error
+}
+
+func commands() []command {
+	return []command{
+		{"setup", "create the Kafka topics and the Elasticsearch template and alias (idempotent)", runSetup},
+		{"ingest", "poll the feeds and publish their articles (--once: one round, then exit)", runIngest},
+		{"enrich", "tag raw articles and publish them enriched", runEnrich},
+		{"index", "write enriched articles to Elasticsearch", runIndex},
+		{"all", "run ingest, enrich and index in one process", runAll},
+		{"search", "search the indexed articles: newsflow search [--topic ID] [QUERY]", runSearch},
+		{"schema", "print the JSON Schema of news.articles.enriched", runSchema},
+		{"config", "print the effective configuration, secrets redacted", runConfig},
+		{"version", "print the version", runVersion},
+	}
+}
+
+// usageError is a mistake in the command line or configuration: exit 2.
+type usageError struct{ err error }
+
+func (u usageError) Error() string { return u.err.Error() }
+func (u usageError) Unwrap() error { return u.err }
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, lookup func(string) (string, bool)) int {
+	e := env{stdin: stdin, stdout: stdout, stderr: stderr, lookup: lookup}
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		usage(stdout)
+		return 0
+	}
+	for _, c := range commands() {
+		if c.name != args[0] {
+			continue
+		}
+		err := c.run(ctx, e, args[1:])
+		if err == nil {
+			return 0
+		}
+		if _, ok := err.(usageError); ok {
+			fmt.Fprintf(stderr, "newsflow %s: %v\n", c.name, err)
+			return 2
+		}
+		fmt.Fprintf(stderr, "newsflow %s: %v\n", c.name, err)
+		return 1
+	}
+	fmt.Fprintf(stderr, "newsflow: unknown command %q\n\n", args[0])
+	usage(stderr)
+	return 2
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "newsflow: a streaming news-ingestion pipeline (feeds → Kafka → enrich → Elasticsearch)")
+	fmt.Fprintln(w, "\nUsage: newsflow COMMAND [flags]\n\nCommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nEvery setting is a flag and a NEWSFLOW_* environment variable; `newsflow COMMAND -h` lists them.")
+}
