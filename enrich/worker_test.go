@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	kafkago "github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/kfake"
 
@@ -84,7 +85,7 @@ func TestWorkerEnrichesAndDeadLetters(t *testing.T) {
 	w.Close()
 
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	worker := NewWorker(cfg, New(tax), log)
+	worker := NewWorker(cfg, New(tax), log, prometheus.NewRegistry())
 	done := make(chan error, 1)
 	go func() { done <- worker.Run(ctx) }()
 

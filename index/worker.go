@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/elastic/go-elasticsearch/v8"
+	"github.com/prometheus/client_golang/prometheus"
 	kafkago "github.com/segmentio/kafka-go"
 
 	"github.com/newsflow/newsflow/pkg/article"
@@ -21,23 +22,27 @@ const Stage = "index"
 
 // Worker consumes enriched articles in a consumer group and indexes them.
 type Worker struct {
-	cfg    *config.Config
-	reader *kafkago.Reader
-	dlq    *kafkago.Writer
-	bulk   *Bulk
-	log    *slog.Logger
+	cfg     *config.Config
+	reader  *kafkago.Reader
+	dlq     *kafkago.Writer
+	bulk    *Bulk
+	log     *slog.Logger
+	metrics *metrics
 }
 
-// NewWorker returns an indexer writing through es; Close releases its
-// Kafka clients.
-func NewWorker(cfg *config.Config, es *elasticsearch.Client, log *slog.Logger) *Worker {
-	return &Worker{
-		cfg:    cfg,
-		reader: kafka.NewReader(cfg.Kafka, cfg.Topics.Enriched, cfg.Index.Group),
-		dlq:    kafka.NewWriter(cfg.Kafka, cfg.Topics.DLQ),
-		bulk:   NewBulk(es, cfg.Elasticsearch.Alias, cfg.Index.FlushBytes, log),
-		log:    log,
+// NewWorker returns an indexer writing through es whose metrics register
+// on reg; Close releases its Kafka clients.
+func NewWorker(cfg *config.Config, es *elasticsearch.Client, log *slog.Logger, reg prometheus.Registerer) *Worker {
+	w := &Worker{
+		cfg:     cfg,
+		reader:  kafka.NewReader(cfg.Kafka, cfg.Topics.Enriched, cfg.Index.Group),
+		dlq:     kafka.NewWriter(cfg.Kafka, cfg.Topics.DLQ),
+		bulk:    NewBulk(es, cfg.Elasticsearch.Alias, cfg.Index.FlushBytes, log),
+		log:     log,
+		metrics: newMetrics(reg),
 	}
+	_ = kafka.RegisterLag(reg, w.reader, Stage)
+	return w
 }
 
 // Run blocks until ctx is done. Offsets of a batch are committed only
@@ -45,11 +50,12 @@ func NewWorker(cfg *config.Config, es *elasticsearch.Client, log *slog.Logger) *
 // dead-letter topic. While Elasticsearch is down, Run waits on the batch
 // in hand and reads nothing more.
 func (w *Worker) Run(ctx context.Context) error {
-	opts := kafka.BatchOptions{Max: w.cfg.Index.BatchSize, Linger: w.cfg.Index.FlushInterval, Drain: 15 * time.Second}
+	opts := kafka.BatchOptions{Max: w.cfg.Index.BatchSize, Linger: w.cfg.Index.FlushInterval, Drain: w.cfg.Telemetry.ShutdownTimeout}
 	return kafka.Consume(ctx, w.reader, opts, w.log, w.handle)
 }
 
 func (w *Worker) handle(ctx context.Context, batch []kafkago.Message) error {
+	start := time.Now()
 	items := make([]Item, 0, len(batch))
 	origin := make([]int, 0, len(batch)) // item position → batch position
 	var dead []kafkago.Message
@@ -72,7 +78,14 @@ func (w *Worker) handle(ctx context.Context, batch []kafkago.Message) error {
 		w.log.Warn("dead-lettering rejected document", "partition", m.Partition, "offset", m.Offset, "status", r.Status, "reason", r.Reason)
 		dead = append(dead, kafka.DeadLetter(m, Stage, errors.New("elasticsearch rejected the document: "+r.Reason)))
 	}
-	return kafka.WriteAll(ctx, w.dlq, w.log, dead...)
+	if err := kafka.WriteAll(ctx, w.dlq, w.log, dead...); err != nil {
+		return err
+	}
+	w.metrics.documents.WithLabelValues("indexed").Add(float64(len(items) - len(rejected)))
+	w.metrics.documents.WithLabelValues("dead_lettered").Add(float64(len(dead)))
+	w.metrics.batch.Observe(time.Since(start).Seconds())
+	w.metrics.lastAck.SetToCurrentTime()
+	return nil
 }
 
 // toItem decodes an enriched article message into a document to index.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/mmcdole/gofeed"
+	"github.com/prometheus/client_golang/prometheus"
 	kafkago "github.com/segmentio/kafka-go"
 
 	"github.com/newsflow/newsflow/pkg/article"
@@ -27,18 +28,20 @@ type Poller struct {
 	fetcher *Fetcher
 	writer  *kafkago.Writer
 	log     *slog.Logger
+	metrics *metrics
 	now     func() time.Time
 }
 
-// New returns a poller of feeds that publishes with cfg's Kafka settings.
-// Close releases its Kafka writer.
-func New(cfg *config.Config, feeds []Feed, log *slog.Logger) *Poller {
+// New returns a poller of feeds that publishes with cfg's Kafka settings
+// and registers its metrics on reg. Close releases its Kafka writer.
+func New(cfg *config.Config, feeds []Feed, log *slog.Logger, reg prometheus.Registerer) *Poller {
 	return &Poller{
 		cfg:     cfg,
 		feeds:   feeds,
 		fetcher: NewFetcher(cfg.Ingest.FetchTimeout, cfg.Ingest.MaxBodyBytes, cfg.Ingest.UserAgent),
 		writer:  kafka.NewWriter(cfg.Kafka, cfg.Topics.Raw),
 		log:     log,
+		metrics: newMetrics(reg),
 		now:     time.Now,
 	}
 }
@@ -89,6 +92,8 @@ func (p *Poller) PollOnce(ctx context.Context) (Stats, error) {
 		sem     = make(chan struct{}, p.cfg.Ingest.Concurrency)
 		started = p.now()
 	)
+	failing := 0
+	defer func() { p.metrics.failing.Set(float64(failing)) }()
 	for _, f := range p.feeds {
 		select {
 		case sem <- struct{}{}:
@@ -105,6 +110,7 @@ func (p *Poller) PollOnce(ctx context.Context) (Stats, error) {
 				p.log.Warn("polling feed", "feed_url", f.URL, "err", err)
 				mu.Lock()
 				st.Failed++
+				failing++
 				mu.Unlock()
 				return
 			}
@@ -120,6 +126,7 @@ func (p *Poller) PollOnce(ctx context.Context) (Stats, error) {
 				return
 			}
 			st.Articles += len(arts)
+			p.metrics.published.Add(float64(len(arts)))
 		}(f)
 	}
 	wg.Wait()
@@ -130,12 +137,25 @@ func (p *Poller) PollOnce(ctx context.Context) (Stats, error) {
 // Poll fetches and parses one feed and returns its articles, and the items
 // it could not identify.
 func (p *Poller) Poll(ctx context.Context, f Feed) ([]*article.Article, []error, error) {
+	start := time.Now()
+	defer func() { p.metrics.duration.Observe(time.Since(start).Seconds()) }()
 	resp, err := p.fetcher.Fetch(ctx, f.URL)
 	if err != nil {
+		class := "error"
+		var se *StatusError
+		if errors.As(err, &se) {
+			class = fmt.Sprintf("%dxx", se.Status/100)
+		}
+		p.metrics.fetches.WithLabelValues(class).Inc()
 		return nil, nil, err
 	}
 	arts, skipped, err := Parse(f, resp.Body, resp.URL, p.now())
-	return arts, skipped, err
+	if err != nil {
+		p.metrics.fetches.WithLabelValues("error").Inc()
+		return nil, nil, err
+	}
+	p.metrics.fetches.WithLabelValues("2xx").Inc()
+	return arts, skipped, nil
 }
 
 // Parse parses a feed document (RSS, Atom or JSON Feed) and normalizes its

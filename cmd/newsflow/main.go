@@ -79,7 +79,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			continue
 		}
 		err := c.run(ctx, e, args[1:])
-		if err == nil {
+		if err == nil || err == errHelp {
 			return 0
 		}
 		if _, ok := err.(usageError); ok {

@@ -95,6 +95,8 @@ type Telemetry struct {
 	LogLevel  string `env:"LOG_LEVEL" flag:"log-level" default:"info" help:"debug, info, warn or error."`
 	LogFormat string `env:"LOG_FORMAT" flag:"log-format" default:"text" help:"text or json."`
 	HTTPAddr  string `env:"HTTP_ADDR" flag:"http-addr" default:":8080" help:"Listen address of /healthz, /readyz and /metrics; empty turns it off."`
+	// ShutdownTimeout bounds the drain after SIGTERM.
+	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" flag:"shutdown-timeout" default:"20s" help:"After SIGTERM, how long a stage may take to finish its batch, flush and commit before it exits."`
 }
 
 // Needs says which parts of the configuration a command uses, so Validate
@@ -216,6 +218,9 @@ func (c *Config) Validate(needs Needs) error {
 		if c.Index.FlushBytes < 1024 {
 			bad(&c.Index.FlushBytes, "must be at least 1KiB, got %d bytes", c.Index.FlushBytes)
 		}
+	}
+	if c.Telemetry.ShutdownTimeout <= 0 {
+		bad(&c.Telemetry.ShutdownTimeout, "must be positive")
 	}
 	switch c.Telemetry.LogLevel {
 	case "debug", "info", "warn", "error":

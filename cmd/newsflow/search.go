@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"strings"
+
+	"github.com/newsflow/newsflow/index"
+	"github.com/newsflow/newsflow/pkg/config"
+)
+
+func runSearch(ctx context.Context, e env, args []string) error {
+	var (
+		q      index.Query
+		asJSON bool
+	)
+	cfg, fs, err := load(e, "search", args, config.NeedElasticsearch, func(fs *flag.FlagSet) {
+		fs.StringVar(&q.Topic, "topic", "", "only articles tagged with this topic id")
+		fs.IntVar(&q.Limit, "limit", 10, "most articles to print")
+		fs.BoolVar(&asJSON, "json", false, "print the result as JSON")
+	})
+	if err != nil {
+		return err
+	}
+	q.Text = strings.Join(fs.Args(), " ")
+	es, err := index.NewClient(cfg.Elasticsearch)
+	if err != nil {
+		return usageError{err}
+	}
+	res, err := index.Search(ctx, es, cfg.Elasticsearch.Alias, q)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(res)
+	}
+	printResult(e, q, res)
+	return nil
+}
+
+func printResult(e env, q index.Query, res *index.Result) {
+	what := "articles"
+	if q.Text != "" {
+		what = fmt.Sprintf("articles match %q", q.Text)
+	}
+	if q.Topic != "" {
+		what += " in topic " + q.Topic
+	}
+	var counts []string
+	for _, t := range res.Topic {
+		counts = append(counts, fmt.Sprintf("%s %d", t.Topic, t.Count))
+	}
+	fmt.Fprintf(e.stdout, "%d %s", res.Total, what)
+	if len(counts) > 0 {
+		fmt.Fprintf(e.stdout, " (by topic: %s)", strings.Join(counts, ", "))
+	}
+	fmt.Fprintln(e.stdout)
+	for _, h := range res.Hits {
+		topics := "no topic"
+		if len(h.Topics) > 0 {
+			topics = strings.Join(h.Topics, ", ")
+		}
+		fmt.Fprintf(e.stdout, "\n%s  %s\n", h.PublishedAt.UTC().Format("2006-01-02 15:04"), h.Title)
+		fmt.Fprintf(e.stdout, "                  %s · topics: %s\n", h.Source, topics)
+		if h.URL != "" {
+			fmt.Fprintf(e.stdout, "                  %s\n", h.URL)
+		}
+	}
+}

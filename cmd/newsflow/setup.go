@@ -1,0 +1,75 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/newsflow/newsflow/index"
+	"github.com/newsflow/newsflow/pkg/config"
+	"github.com/newsflow/newsflow/pkg/kafka"
+)
+
+func runSetup(ctx context.Context, e env, args []string) error {
+	var wait time.Duration
+	cfg, _, err := load(e, "setup", args, config.NeedKafka|config.NeedElasticsearch, func(fs *flag.FlagSet) {
+		fs.DurationVar(&wait, "wait", 2*time.Minute, "how long to wait for Kafka and Elasticsearch to answer")
+	})
+	if err != nil {
+		return err
+	}
+	log := logger(cfg, e)
+	ctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	return setup(ctx, cfg, log, e)
+}
+
+// setup creates the topics, the template and the write alias, waiting for
+// the services to answer first.
+func setup(ctx context.Context, cfg *config.Config, log *slog.Logger, e env) error {
+	if err := retry(ctx, log, "Kafka", func() error { return kafka.Ping(ctx, cfg.Kafka.Brokers) }); err != nil {
+		return err
+	}
+	specs := kafka.Specs(cfg)
+	err := kafka.EnsureTopics(ctx, cfg.Kafka.Brokers, specs, func(s kafka.TopicSpec, have int) {
+		log.Warn("topic exists with another partition count; leaving it", "topic", s.Name, "partitions", have, "configured", s.Partitions)
+	})
+	if err != nil {
+		return err
+	}
+	for _, s := range specs {
+		fmt.Fprintf(e.stdout, "kafka topic %s ready\n", s.Name)
+	}
+	es, err := index.NewClient(cfg.Elasticsearch)
+	if err != nil {
+		return usageError{err}
+	}
+	if err := retry(ctx, log, "Elasticsearch", func() error { return index.Ping(ctx, es) }); err != nil {
+		return err
+	}
+	if err := index.Setup(ctx, es, cfg.Elasticsearch.Alias); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "elasticsearch template and write alias %s ready\n", cfg.Elasticsearch.Alias)
+	return nil
+}
+
+// retry calls f until it succeeds or ctx ends, logging while it waits.
+func retry(ctx context.Context, log *slog.Logger, what string, f func() error) error {
+	backoff := 500 * time.Millisecond
+	for {
+		err := f()
+		if err == nil {
+			return nil
+		}
+		log.Info("waiting for "+what, "err", err)
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%s did not answer in time: %w", what, err)
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 5*time.Second)
+	}
+}
