@@ -133,8 +133,10 @@ func TestEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Total != 1 || res.Hits[0].Title != "Kerry, Lavrov meet on Syria conflict" {
-		t.Fatalf("search for Lavrov found %+v, want the reference story alone", res)
+	// The reference story names Lavrov in its title and throughout; the
+	// Guardian feed has a Lavrov story too, which must rank below it.
+	if res.Total < 1 || res.Hits[0].Title != "Kerry, Lavrov meet on Syria conflict" {
+		t.Fatalf("search for Lavrov found %+v, want the reference story first", res)
 	}
 	if !slices.Contains(res.Hits[0].Topics, "syria") {
 		t.Errorf("reference story topics %v lack syria", res.Hits[0].Topics)
