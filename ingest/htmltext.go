@@ -62,6 +62,12 @@ func HTMLText(s string) string {
 	}
 }
 
+// LineText is HTMLText on one line: titles wrapped in the feed's XML, or
+// holding a <br>, read as one line.
+func LineText(s string) string {
+	return strings.Join(strings.Fields(HTMLText(s)), " ")
+}
+
 func isBlock(a atom.Atom) bool {
 	switch a {
 	case atom.P, atom.Div, atom.Section, atom.Article, atom.Blockquote, atom.Li, atom.Ul, atom.Ol,

@@ -51,6 +51,9 @@ func TestFixtureFeeds(t *testing.T) {
 					t.Errorf("id %s twice", a.ID)
 				}
 				ids[a.ID] = true
+				if strings.ContainsAny(a.Title, "\n\r\t") {
+					t.Errorf("title %q is not one line", a.Title)
+				}
 				if a.Title == "" && a.URL == "" {
 					t.Errorf("article %s has neither title nor link", a.ID)
 				}

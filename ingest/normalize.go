@@ -57,7 +57,7 @@ func normalizeItem(f Feed, parsed *gofeed.Feed, base *url.URL, it *gofeed.Item, 
 	a := &article.Article{
 		SchemaVersion: article.SchemaVersion,
 		GUID:          strings.TrimSpace(it.GUID),
-		Title:         HTMLText(it.Title),
+		Title:         LineText(it.Title),
 		Summary:       HTMLText(it.Description),
 		Content:       HTMLText(it.Content),
 		FetchedAt:     fetchedAt,
@@ -90,7 +90,7 @@ func normalizeItem(f Feed, parsed *gofeed.Feed, base *url.URL, it *gofeed.Item, 
 		a.Summary = truncateText(a.Content, summaryChars)
 	}
 	if a.Title == "" {
-		a.Title = truncateText(firstNonEmpty(a.Summary, a.Content), 120)
+		a.Title = strings.ReplaceAll(truncateText(firstNonEmpty(a.Summary, a.Content), 120), "\n", " ")
 	}
 
 	switch {
