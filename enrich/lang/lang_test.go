@@ -1,0 +1,84 @@
+package lang
+
+import (
+	"testing"
+	"unicode/utf8"
+)
+
+func TestDetect(t *testing.T) {
+	d := New()
+	tests := []struct {
+		name, text, want string
+		reliable         bool
+	}{
+		{"english", "The United Nations said on Friday that aid convoys had reached the besieged city.", "en", true},
+		{"french", "Les Nations unies ont annoncé vendredi que les convois d'aide avaient atteint la ville assiégée.", "fr", true},
+		{"german", "Die Vereinten Nationen teilten am Freitag mit, dass Hilfskonvois die belagerte Stadt erreicht hätten.", "de", true},
+		{"russian", "Организация Объединённых Наций сообщила в пятницу, что гуманитарные конвои достигли осаждённого города.", "ru", true},
+		{"ukrainian", "Організація Об'єднаних Націй повідомила в п'ятницю, що гуманітарні конвої досягли обложеного міста.", "uk", true},
+		{"arabic", "قالت الأمم المتحدة يوم الجمعة إن قوافل المساعدات وصلت إلى المدينة المحاصرة في شمال سوريا.", "ar", true},
+		{"slovak", "Británia vyzvala Čínu, aby umožnila inšpektorom z OSN navštíviť ujgurskú oblasť.", "sk", true},
+		{"japanese", "国連は金曜日、支援物資を積んだ車列が包囲された都市に到着したと発表した。", "ja", true},
+		{"short text is not reliable", "Syria talks", "", false},
+		{"no letters", "2016-08-26 12:00 — 42 %", "", false},
+		{"empty", "", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := d.Detect(tt.text)
+			if tt.want != "" && got.Code != tt.want {
+				t.Errorf("Detect = %+v, want %s", got, tt.want)
+			}
+			if got.Reliable != tt.reliable {
+				t.Errorf("Detect = %+v, reliable want %v", got, tt.reliable)
+			}
+		})
+	}
+}
+
+func TestChoose(t *testing.T) {
+	tests := []struct {
+		name     string
+		declared string
+		detected Result
+		want     string
+	}{
+		{"reliable detection beats a wrong declaration", "en-US", Result{Code: "ru", Confidence: 0.9, Reliable: true}, "ru"},
+		{"declaration beats an unreliable detection", "fr", Result{Code: "it", Confidence: 0.4}, "fr"},
+		{"declaration with region is cut to its language", "PT_br", Result{}, "pt"},
+		{"unreliable detection beats nothing", "", Result{Code: "de", Confidence: 0.3}, "de"},
+		{"a declaration that is no language tag is ignored", "english", Result{Code: "en", Confidence: 0.2}, "en"},
+		{"nothing at all", "", Result{}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Choose(tt.declared, tt.detected); got != tt.want {
+				t.Errorf("Choose(%q, %+v) = %q, want %q", tt.declared, tt.detected, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestNormalize(t *testing.T) {
+	for in, want := range map[string]string{
+		"en": "en", "EN-gb": "en", " de ": "de", "zh_Hant": "zh", "eng": "", "e1": "", "": "", "é": "", "-en": "",
+	} {
+		if got := Normalize(in); got != want {
+			t.Errorf("Normalize(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestSampleCutsAtRuneBoundary(t *testing.T) {
+	long := ""
+	for len(long) < 3*sampleBytes {
+		long += "Сирия "
+	}
+	s := Sample(long)
+	if len(s) > sampleBytes || len(s) < sampleBytes-4 {
+		t.Fatalf("Sample is %d bytes, want about %d", len(s), sampleBytes)
+	}
+	if !utf8.ValidString(s) {
+		t.Fatalf("Sample cut a rune")
+	}
+}
