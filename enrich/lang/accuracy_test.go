@@ -1,15 +1,11 @@
 package lang
 
 import (
-	"bytes"
-	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
 
-	"github.com/mmcdole/gofeed"
-	"golang.org/x/net/html"
+	"github.com/newsflow/newsflow/enrich/internal/fixture"
 )
 
 // feedLanguages is the language of every item of each fixture feed, read
@@ -62,38 +58,18 @@ func feedItems(tb testing.TB) []labelled {
 	tb.Helper()
 	var out []labelled
 	for name, want := range feedLanguages {
-		b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "feeds", name))
+		items, err := fixture.Feed(name)
 		if err != nil {
 			tb.Fatal(err)
 		}
-		f, err := gofeed.NewParser().Parse(bytes.NewReader(b))
-		if err != nil {
-			tb.Fatalf("parsing %s: %v", name, err)
-		}
-		for _, it := range f.Items {
-			text := strings.TrimSpace(it.Title + "\n" + plainText(it.Description) + "\n" + plainText(it.Content))
-			if text == "" {
-				continue
+		for _, it := range items {
+			text := strings.TrimSpace(it.Title + "\n" + it.Text)
+			if text != "" {
+				out = append(out, labelled{feed: name, want: want, text: text})
 			}
-			out = append(out, labelled{feed: name, want: want, text: text})
 		}
 	}
 	return out
-}
-
-// plainText returns the text of an HTML fragment.
-func plainText(s string) string {
-	var b strings.Builder
-	z := html.NewTokenizer(strings.NewReader(s))
-	for {
-		switch z.Next() {
-		case html.ErrorToken:
-			return b.String()
-		case html.TextToken:
-			b.Write(z.Text())
-			b.WriteByte(' ')
-		}
-	}
 }
 
 // accuracy returns the share of items whose chosen language is the
