@@ -3,12 +3,16 @@ package enrich
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
+	"runtime"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	kafkago "github.com/segmentio/kafka-go"
 
+	"github.com/newsflow/newsflow/enrich/stories"
 	"github.com/newsflow/newsflow/pkg/article"
 	"github.com/newsflow/newsflow/pkg/config"
 	"github.com/newsflow/newsflow/pkg/kafka"
@@ -19,29 +23,61 @@ const Stage = "enrich"
 
 // Worker consumes raw articles in a consumer group, enriches them and
 // publishes them to the enriched topic.
+//
+// A batch is enriched by a bounded pool of lanes: each message goes to
+// the lane its key hashes to, and a lane works in order, so two versions
+// of one article are never enriched out of order. The batch is published
+// in the order it was read, so order per key holds on the enriched topic
+// too. Across replicas, work is shared by partitions.
 type Worker struct {
 	cfg      *config.Config
 	enricher *Enricher
+	stories  *stories.Index
+	ready    <-chan struct{}
 	reader   *kafkago.Reader
 	writer   *kafkago.Writer
 	dlq      *kafkago.Writer
 	log      *slog.Logger
 	metrics  *metrics
+	lanes    int
 	now      func() time.Time
+
+	mu   sync.Mutex
+	done map[int]int64 // next offset to process, by raw partition
+}
+
+// WorkerOptions are the parts of a worker that differ between the
+// running stage and a replay.
+type WorkerOptions struct {
+	// Group is the consumer group on the raw topic.
+	Group string
+	// Stories assigns story ids; nil leaves them unset.
+	Stories *stories.Index
+	// StoriesReady, when set, holds back consumption until it is closed:
+	// the story index must know the recent stories first (StoryTail).
+	StoriesReady <-chan struct{}
 }
 
 // NewWorker returns a worker whose metrics register on reg; Close releases
 // its Kafka clients.
-func NewWorker(cfg *config.Config, e *Enricher, log *slog.Logger, reg prometheus.Registerer) *Worker {
+func NewWorker(cfg *config.Config, e *Enricher, opts WorkerOptions, log *slog.Logger, reg prometheus.Registerer) *Worker {
+	lanes := cfg.Enrich.Workers
+	if lanes <= 0 {
+		lanes = runtime.GOMAXPROCS(0)
+	}
 	w := &Worker{
 		cfg:      cfg,
 		enricher: e,
-		reader:   kafka.NewReader(cfg.Kafka, cfg.Topics.Raw, cfg.Enrich.Group),
+		stories:  opts.Stories,
+		ready:    opts.StoriesReady,
+		reader:   kafka.NewReader(cfg.Kafka, cfg.Topics.Raw, opts.Group),
 		writer:   kafka.NewWriter(cfg.Kafka, cfg.Topics.Enriched),
 		dlq:      kafka.NewWriter(cfg.Kafka, cfg.Topics.DLQ),
 		log:      log,
 		metrics:  newMetrics(reg),
+		lanes:    lanes,
 		now:      time.Now,
+		done:     map[int]int64{},
 	}
 	_ = kafka.RegisterLag(reg, w.reader, Stage)
 	return w
@@ -52,27 +88,50 @@ func NewWorker(cfg *config.Config, e *Enricher, log *slog.Logger, reg prometheus
 // topic and every message that could not be decoded was acknowledged on
 // the dead-letter topic.
 func (w *Worker) Run(ctx context.Context) error {
+	if w.ready != nil {
+		select {
+		case <-w.ready:
+		case <-ctx.Done():
+			return nil
+		}
+	}
 	opts := kafka.BatchOptions{Max: w.cfg.Enrich.BatchSize, Linger: 50 * time.Millisecond, Drain: w.cfg.Telemetry.ShutdownTimeout}
 	return kafka.Consume(ctx, w.reader, opts, w.log, w.handle)
 }
 
+// result is the outcome of one raw message.
+type result struct {
+	msg    kafkago.Message // enriched, or the dead letter
+	dead   bool
+	topics []string
+}
+
+// enriched is a raw message after the taggers, before its story.
+type enriched struct {
+	article article.Article
+	err     error
+}
+
 func (w *Worker) handle(ctx context.Context, batch []kafkago.Message) error {
 	start := time.Now()
-	out := make([]kafkago.Message, 0, len(batch))
-	var (
-		dead   []kafkago.Message
-		topics []string
-	)
 	now := w.now()
-	for _, m := range batch {
-		msg, tags, err := w.process(m, now)
-		if err != nil {
-			w.log.Warn("dead-lettering message", "topic", m.Topic, "partition", m.Partition, "offset", m.Offset, "err", err)
-			dead = append(dead, kafka.DeadLetter(m, Stage, err))
-			continue
+	tagged := make([]enriched, len(batch))
+	w.enrichLanes(batch, tagged, now)
+
+	// Stories are assigned in the order the batch was read, so which
+	// article of a story comes first does not depend on lane timing.
+	results := make([]result, len(batch))
+	for i, m := range batch {
+		results[i] = w.finish(m, tagged[i])
+	}
+	out := make([]kafkago.Message, 0, len(batch))
+	var dead []kafkago.Message
+	for _, r := range results {
+		if r.dead {
+			dead = append(dead, r.msg)
+		} else {
+			out = append(out, r.msg)
 		}
-		out = append(out, msg)
-		topics = append(topics, tags...)
 	}
 	if err := kafka.WriteAll(ctx, w.writer, w.log, out...); err != nil {
 		return err
@@ -82,29 +141,110 @@ func (w *Worker) handle(ctx context.Context, batch []kafkago.Message) error {
 	}
 	w.metrics.articles.WithLabelValues("enriched").Add(float64(len(out)))
 	w.metrics.articles.WithLabelValues("dead_lettered").Add(float64(len(dead)))
-	for _, t := range topics {
-		w.metrics.topics.WithLabelValues(t).Inc()
+	for _, r := range results {
+		for _, t := range r.topics {
+			w.metrics.topics.WithLabelValues(t).Inc()
+		}
 	}
+	w.markDone(batch)
 	w.metrics.batch.Observe(time.Since(start).Seconds())
 	return nil
 }
 
-// process enriches one raw message into an enriched one, and returns
-// the topic ids it tagged.
-func (w *Worker) process(m kafkago.Message, now time.Time) (kafkago.Message, []string, error) {
+// enrichLanes enriches batch into out with one goroutine per lane; a
+// message's lane is the hash of its key, and a lane keeps the batch
+// order.
+func (w *Worker) enrichLanes(batch []kafkago.Message, out []enriched, now time.Time) {
+	lanes := min(w.lanes, len(batch))
+	if lanes <= 1 {
+		for i, m := range batch {
+			out[i] = w.enrich(m, now)
+		}
+		return
+	}
+	byLane := make([][]int, lanes)
+	for i, m := range batch {
+		l := laneOf(m.Key, lanes)
+		byLane[l] = append(byLane[l], i)
+	}
+	var wg sync.WaitGroup
+	for _, idx := range byLane {
+		if len(idx) == 0 {
+			continue
+		}
+		wg.Go(func() {
+			for _, i := range idx {
+				out[i] = w.enrich(batch[i], now)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// laneOf returns the lane of a message key among n.
+func laneOf(key []byte, n int) int {
+	h := fnv.New32a()
+	h.Write(key)
+	return int(h.Sum32() % uint32(n))
+}
+
+// enrich decodes and tags one raw message. A panic in a tagger is an
+// error of this message, not of the stage.
+func (w *Worker) enrich(m kafkago.Message, now time.Time) (out enriched) {
+	defer func() {
+		if p := recover(); p != nil {
+			out.err = fmt.Errorf("enriching: internal error: %v", p)
+		}
+	}()
 	a, err := article.Decode(m.Value)
 	if err != nil {
-		return kafkago.Message{}, nil, err
+		return enriched{err: err}
 	}
 	if key := string(m.Key); key != "" && key != a.ID {
-		return kafkago.Message{}, nil, fmt.Errorf("message key %q differs from article id %q", key, a.ID)
+		return enriched{err: fmt.Errorf("message key %q differs from article id %q", key, a.ID)}
 	}
-	enriched := w.enricher.Enrich(*a, now)
-	b, err := article.Encode(&enriched)
-	if err != nil {
-		return kafkago.Message{}, nil, err
+	return enriched{article: w.enricher.Enrich(*a, now)}
+}
+
+// finish gives a tagged article its story and encodes it, or returns the
+// dead letter of its message.
+func (w *Worker) finish(m kafkago.Message, e enriched) result {
+	if e.err == nil {
+		a := &e.article
+		if w.stories != nil {
+			a.StoryID = w.stories.Assign(a.ID, StoryText(a), a.PublishedAt)
+		}
+		b, err := article.Encode(a)
+		if err == nil {
+			return result{msg: kafkago.Message{Key: []byte(a.ID), Value: b, Headers: kafka.Headers(article.SchemaVersionHeader())}, topics: a.TopicIDs()}
+		}
+		e.err = err
 	}
-	return kafkago.Message{Key: []byte(a.ID), Value: b, Headers: kafka.Headers(article.SchemaVersionHeader())}, enriched.TopicIDs(), nil
+	w.log.Warn("dead-lettering message", "topic", m.Topic, "partition", m.Partition, "offset", m.Offset, "err", e.err)
+	return result{msg: kafka.DeadLetter(m, Stage, e.err), dead: true}
+}
+
+// markDone records that every message of batch is durable.
+func (w *Worker) markDone(batch []kafkago.Message) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, m := range batch {
+		if m.Offset+1 > w.done[m.Partition] {
+			w.done[m.Partition] = m.Offset + 1
+		}
+	}
+}
+
+// doneOffsets returns, by partition, the offset after the last message
+// this worker made durable.
+func (w *Worker) doneOffsets() map[int]int64 {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := make(map[int]int64, len(w.done))
+	for p, o := range w.done {
+		out[p] = o
+	}
+	return out
 }
 
 // Close leaves the consumer group and flushes the writers.

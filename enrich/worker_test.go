@@ -85,7 +85,8 @@ func TestWorkerEnrichesAndDeadLetters(t *testing.T) {
 	w.Close()
 
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	worker := NewWorker(cfg, New(tax), log, prometheus.NewRegistry())
+	en := New(Taggers{Language: testLang, Topics: TaxonomyTopics(topics.New(tax))})
+	worker := NewWorker(cfg, en, WorkerOptions{Group: cfg.Enrich.Group}, log, prometheus.NewRegistry())
 	done := make(chan error, 1)
 	go func() { done <- worker.Run(ctx) }()
 

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/newsflow/newsflow/enrich"
-	"github.com/newsflow/newsflow/enrich/topics"
 	"github.com/newsflow/newsflow/ingest"
 	"github.com/newsflow/newsflow/pkg/article"
 )
@@ -16,11 +15,10 @@ import (
 // parser and the enricher and checks each encoded article against the
 // published schema, the contract downstream services code against.
 func TestFixtureArticlesValidate(t *testing.T) {
-	tax, err := topics.Load("../../deploy/taxonomy.yaml")
+	en, err := enrich.Load("../../deploy/taxonomy.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	en := enrich.New(tax)
 	files, err := filepath.Glob("../../testdata/feeds/*")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no fixture feeds: %v", err)

@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/newsflow/newsflow/enrich"
-	"github.com/newsflow/newsflow/enrich/topics"
+	"github.com/newsflow/newsflow/enrich/stories"
 	"github.com/newsflow/newsflow/index"
 	"github.com/newsflow/newsflow/ingest"
 	"github.com/newsflow/newsflow/pkg/config"
@@ -113,28 +115,97 @@ func newPoller(cfg *config.Config, log *slog.Logger, reg prometheus.Registerer) 
 }
 
 func runEnrich(ctx context.Context, e env, args []string) error {
-	cfg, _, err := load(e, "enrich", args, config.NeedKafka|config.NeedTaxonomy, nil)
+	var replay bool
+	cfg, _, err := load(e, "enrich", args, config.NeedKafka|config.NeedTaxonomy, func(fs *flag.FlagSet) {
+		fs.BoolVar(&replay, "replay", false, "re-enrich the raw topic from its start under a new consumer group (--enrich-replay-group, or one named after the enrich version), print progress, exit when caught up")
+	})
 	if err != nil {
 		return err
 	}
 	log := logger(cfg, e)
 	proc := newProcess(cfg, log)
-	w, err := newEnrichWorker(cfg, log, proc.reg)
+	en, err := enrich.Load(cfg.Enrich.Taxonomy)
 	if err != nil {
-		return err
+		return usageError{err}
 	}
+	if replay {
+		return runReplay(ctx, e, cfg, en, log, proc)
+	}
+	w := newEnrichWorker(cfg, en, cfg.Enrich.Group, log, proc)
 	proc.add(w.Run, w)
 	return proc.run(ctx)
 }
 
-func newEnrichWorker(cfg *config.Config, log *slog.Logger, reg prometheus.Registerer) (*enrich.Worker, error) {
-	tax, err := topics.Load(cfg.Enrich.Taxonomy)
-	if err != nil {
-		return nil, usageError{err}
+// newEnrichWorker returns a worker of group whose story index is rebuilt
+// from the enriched topic before it consumes; the story tail runs in proc.
+func newEnrichWorker(cfg *config.Config, en *enrich.Enricher, group string, log *slog.Logger, proc *process) *enrich.Worker {
+	idx := stories.NewIndex(cfg.Enrich.StoryWindow, cfg.Enrich.StoryMax)
+	tail := enrich.NewStoryTail(cfg, idx, log)
+	proc.add(tail.Run, tail)
+	proc.health.Add("stories", func(context.Context) error {
+		select {
+		case <-tail.Ready():
+			return nil
+		default:
+			return errors.New("rebuilding the story window from " + cfg.Topics.Enriched)
+		}
+	})
+	log.Info("enrich running", "topic", cfg.Topics.Raw, "group", group, "version", en.Version())
+	return enrich.NewWorker(cfg, en, enrich.WorkerOptions{Group: group, Stories: idx, StoriesReady: tail.Ready()}, log, proc.reg)
+}
+
+// runReplay re-enriches the raw topic under a replay group, reporting
+// progress on stderr, and returns once it caught up with the end the raw
+// topic had when it started.
+func runReplay(ctx context.Context, e env, cfg *config.Config, en *enrich.Enricher, log *slog.Logger, proc *process) error {
+	group := cfg.Enrich.ReplayGroup
+	if group == "" {
+		group = enrich.ReplayGroup(cfg.Enrich.Group, en.Version())
 	}
-	en := enrich.New(tax)
-	log.Info("enrich running", "topic", cfg.Topics.Raw, "group", cfg.Enrich.Group, "version", en.Version())
-	return enrich.NewWorker(cfg, en, log, reg), nil
+	fmt.Fprintf(e.stderr, "replaying %s into %s as group %s (enrich version %s)\n", cfg.Topics.Raw, cfg.Topics.Enriched, group, en.Version())
+	w := newEnrichWorker(cfg, en, group, log, proc)
+	terminal := isTerminal(e.stderr)
+	var last enrich.Progress
+	proc.add(func(ctx context.Context) error {
+		err := w.Replay(ctx, time.Second, func(p enrich.Progress) {
+			last = p
+			if terminal {
+				fmt.Fprintf(e.stderr, "\r\033[K%s", p)
+			} else if p.Finished || p.Elapsed.Round(time.Second)%(10*time.Second) == 0 {
+				fmt.Fprintln(e.stderr, p)
+			}
+		})
+		if terminal {
+			fmt.Fprintln(e.stderr)
+		}
+		if err != nil {
+			return err
+		}
+		if !last.Finished {
+			return errors.New("replay interrupted; run it again to resume")
+		}
+		// Caught up: stop the story tail and the listener too.
+		return errReplayDone
+	}, w)
+	if err := proc.run(ctx); err != nil && !errors.Is(err, errReplayDone) {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "replayed %d articles in %s\n", last.Done, last.Elapsed.Round(time.Millisecond))
+	return nil
+}
+
+// errReplayDone ends a replay's process once it caught up.
+var errReplayDone = errors.New("replay caught up")
+
+// isTerminal reports whether w is a character device, where progress
+// can be redrawn in place.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 func runIndex(ctx context.Context, e env, args []string) error {
@@ -173,11 +244,12 @@ func runAll(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	ew, err := newEnrichWorker(cfg, log, proc.reg)
+	en, err := enrich.Load(cfg.Enrich.Taxonomy)
 	if err != nil {
 		poller.Close()
-		return err
+		return usageError{err}
 	}
+	ew := newEnrichWorker(cfg, en, cfg.Enrich.Group, log, proc)
 	iw, err := newIndexWorker(cfg, log, proc)
 	if err != nil {
 		poller.Close()

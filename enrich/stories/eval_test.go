@@ -55,7 +55,7 @@ func goldStories(t *testing.T) []goldItem {
 			if story == "" {
 				story = fmt.Sprintf("%s#%d", it.File, it.Index)
 			}
-			out = append(out, goldItem{name: fmt.Sprintf("%s#%d", it.File, it.Index), story: story, text: it.Title + "\n" + it.Text})
+			out = append(out, goldItem{name: fmt.Sprintf("%s#%d", it.File, it.Index), story: story, text: Text(it.Title, it.Text)})
 		}
 	}
 	arts, err := fixture.Articles()
@@ -70,7 +70,7 @@ func goldStories(t *testing.T) []goldItem {
 		case strings.Contains(a.File, "sweden-drops-assange"):
 			story = "assange-investigation-dropped"
 		}
-		out = append(out, goldItem{name: a.File, story: story, text: a.Title + "\n" + a.Text})
+		out = append(out, goldItem{name: a.File, story: story, text: Text(a.Title, a.Text)})
 	}
 	return out
 }

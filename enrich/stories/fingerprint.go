@@ -154,3 +154,12 @@ func mix(x uint64) uint64 {
 func isIdeographic(r rune) bool {
 	return r >= 0x2E80 && (unicode.Is(unicode.Han, r) || unicode.Is(unicode.Hiragana, r) || unicode.Is(unicode.Katakana, r) || unicode.Is(unicode.Hangul, r))
 }
+
+// Text returns the text an article's fingerprint is made from: its title
+// and body. (The body alone was measured too: it keeps a republication
+// under another headline closer, but joins short alerts filled into one
+// template whose titles tell them apart; an article updated in place
+// keeps its id, and so its story, whatever its headline.)
+func Text(title, body string) string {
+	return title + "\n" + body
+}

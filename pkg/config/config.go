@@ -80,6 +80,12 @@ type Enrich struct {
 	Taxonomy  string `env:"TAXONOMY" flag:"taxonomy" default:"deploy/taxonomy.yaml" help:"Topic taxonomy file (YAML)."`
 	Group     string `env:"ENRICH_GROUP" flag:"enrich-group" default:"newsflow-enrich" help:"Kafka consumer group of the enrich stage."`
 	BatchSize int    `env:"ENRICH_BATCH_SIZE" flag:"enrich-batch-size" default:"500" help:"Most messages enriched and published per batch."`
+	// Workers bounds the articles a replica enriches at once; articles
+	// with one key are always enriched in order.
+	Workers     int           `env:"ENRICH_WORKERS" flag:"enrich-workers" default:"0" help:"Articles enriched in parallel by one replica; 0 means one per CPU."`
+	StoryWindow time.Duration `env:"ENRICH_STORY_WINDOW" flag:"enrich-story-window" default:"72h" help:"How far apart in publication time two articles of one story may be; each replica reads this much of the enriched topic back at start."`
+	StoryMax    int           `env:"ENRICH_STORY_MAX" flag:"enrich-story-max" default:"100000" help:"Most recent articles the story index remembers (about 1.5 KiB each)."`
+	ReplayGroup string        `env:"ENRICH_REPLAY_GROUP" flag:"enrich-replay-group" help:"Consumer group of enrich --replay; empty names it after the enrich version."`
 }
 
 // Index configures the Elasticsearch writer.
@@ -203,6 +209,15 @@ func (c *Config) Validate(needs Needs) error {
 		}
 		if c.Enrich.BatchSize < 1 {
 			bad(&c.Enrich.BatchSize, "must be at least 1, got %d", c.Enrich.BatchSize)
+		}
+		if c.Enrich.Workers < 0 {
+			bad(&c.Enrich.Workers, "must be 0 (one per CPU) or more, got %d", c.Enrich.Workers)
+		}
+		if c.Enrich.StoryWindow <= 0 {
+			bad(&c.Enrich.StoryWindow, "must be positive")
+		}
+		if c.Enrich.StoryMax < 1 {
+			bad(&c.Enrich.StoryMax, "must be at least 1, got %d", c.Enrich.StoryMax)
 		}
 	}
 	if needs&NeedIndex != 0 {
