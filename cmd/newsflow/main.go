@@ -55,6 +55,7 @@ func commands() []command {
 		{"enrich", "tag raw articles and publish them enriched", runEnrich},
 		{"index", "write enriched articles to Elasticsearch", runIndex},
 		{"all", "run ingest, enrich and index in one process", runAll},
+		{"tag", "tag one article (FILE, URL or -) readably, or JSON lines with --format jsonl", runTag},
 		{"search", "search the indexed articles: newsflow search [--topic ID] [QUERY]", runSearch},
 		{"schema", "print the JSON Schema of news.articles.enriched", runSchema},
 		{"config", "print the effective configuration, secrets redacted", runConfig},
