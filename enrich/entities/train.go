@@ -20,8 +20,9 @@ type TrainOptions struct {
 	// learns how far a gazetteer match can be trusted on unseen text.
 	// Folds <= 1 leaves the training names out of the gazetteer.
 	Folds int
-	// Names are extra gazetteer entries (place and person names from
-	// outside the training data).
+	// Names are extra gazetteer entries from outside the training data:
+	// entity types (LOC) or other categories (FIRST, LAST); at most eight
+	// categories with the entity types.
 	Names []Name
 	// MinWeight drops features whose averaged weights are all smaller in
 	// magnitude, to keep the model file small.
@@ -73,11 +74,19 @@ func Train(docs []Document, opts TrainOptions) (*Model, error) {
 	for k := range foldGaz {
 		foldGaz[k] = make(gazetteer)
 	}
+	// Gazetteer categories are the entity types, then the other
+	// categories of the extra names (e.g. FIRST, LAST).
+	categories := slices.Clone(types)
 	for _, n := range opts.Names {
-		t := slices.Index(types, n.Type)
-		if t < 0 {
-			return nil, fmt.Errorf("training: name %q has type %q, not one of %v", n.Text, n.Type, types)
+		if !slices.Contains(categories, n.Type) {
+			categories = append(categories, n.Type)
 		}
+	}
+	if len(categories) > 8 {
+		return nil, fmt.Errorf("training: %d gazetteer categories %v, at most 8", len(categories), categories)
+	}
+	for _, n := range opts.Names {
+		t := slices.Index(categories, n.Type)
 		h := nameHash(n.Text)
 		full.gaz[h] |= 1 << t
 		for _, g := range foldGaz {
