@@ -94,6 +94,7 @@ type tokInfo struct {
 	prefix, suffix            [4]uint64
 	flags                     uint16
 	first                     bool // first token of its sentence
+	barrier                   bool // a bracket or quote
 	capsLine                  bool // in a sentence written in capitals
 	docLower, docCap          bool
 	capitalised               bool
@@ -167,6 +168,11 @@ func analyzeToken(ti *tokInfo, word string, buf []byte) []byte {
 		}
 	}
 	first, _ := utf8.DecodeRuneInString(word)
+	if particleName(word) {
+		// "al-Assad", "el-Sisi", "bin-Laden": a name behind a particle.
+		first = 'A'
+		lower = 0
+	}
 	switch {
 	case letters == 0 && digits == 0:
 		flags |= flagPunct
@@ -211,6 +217,32 @@ func analyzeToken(ti *tokInfo, word string, buf []byte) []byte {
 		ti.suffix[n] = hashBytes(buf[j:])
 	}
 	return buf
+}
+
+// nameParticles are the lowercase particles of names ("Staffan de
+// Mistura", "Bashar al-Assad", "Ludwig van Beethoven").
+var nameParticles = map[string]bool{
+	"al": true, "el": true, "ad": true, "as": true, "ash": true, "at": true, "an": true, "ar": true, "az": true,
+	"bin": true, "ibn": true, "abu": true, "ben": true, "bint": true,
+	"de": true, "da": true, "di": true, "du": true, "del": true, "della": true, "des": true, "dos": true, "das": true,
+	"van": true, "von": true, "der": true, "den": true, "ter": true, "le": true, "la": true, "zu": true,
+}
+
+// particleName reports whether word is a lowercase particle joined by a
+// hyphen to a capitalised name, as in "al-Assad".
+func particleName(word string) bool {
+	h := -1
+	for i := 0; i < len(word) && i < 5; i++ {
+		if word[i] == '-' {
+			h = i
+			break
+		}
+	}
+	if h <= 0 || h+1 >= len(word) || !nameParticles[word[:h]] {
+		return false
+	}
+	r, _ := utf8.DecodeRuneInString(word[h+1:])
+	return unicode.IsUpper(r)
 }
 
 // staticFeatures appends the features of token i that do not depend on

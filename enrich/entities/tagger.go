@@ -39,6 +39,7 @@ type Field struct {
 type Tagger struct {
 	model   *modelData
 	aliases *aliasTable
+	dict    *dictionary
 	version string
 }
 
@@ -53,15 +54,19 @@ func Load() (*Tagger, error) {
 		return nil, fmt.Errorf("loading embedded aliases: %w", err)
 	}
 	sum := sha256.Sum256(embeddedModel)
-	return &Tagger{model: m, aliases: al, version: "ner-v1+" + hex.EncodeToString(sum[:4])}, nil
+	return &Tagger{model: m, aliases: al, dict: newDictionary(al), version: "ner-v1+" + hex.EncodeToString(sum[:4])}, nil
 }
 
 // Version names the model, with a digest of its file, for enrich_version.
 func (t *Tagger) Version() string { return t.version }
 
-// Tag returns the entity mentions in text, in order. It does no I/O.
+// Tag returns the entity mentions in text, in order. Names of the alias
+// file are found even where the model misses them, and give their type.
+// It does no I/O.
 func (t *Tagger) Tag(text string) []Mention {
-	return tagWith(t.model, text)
+	d := prepare(text, t.model)
+	classes := d.decode(t.model, t.model.nclass, len(t.model.types), nil, nil)
+	return reconcile(d.spans(classes, t.model.types), t.dict.find(d))
 }
 
 func tagWith(m *modelData, text string) []Mention {

@@ -127,9 +127,12 @@ func Train(docs []Document, opts TrainOptions) (*Model, error) {
 		rng.Shuffle(len(order), func(a, b int) { order[a], order[b] = order[b], order[a] })
 		errs, tokens := 0, 0
 		for _, i := range order {
-			p.errors = 0
-			prepared[i].decode(p, p.nclass, len(types), p, gold[i])
-			errs += p.errors
+			pred := prepared[i].decode(p, p.nclass, len(types), p, gold[i])
+			for k, c := range pred {
+				if c != gold[i][k] {
+					errs++
+				}
+			}
 			tokens += len(gold[i])
 		}
 		logf("pass %d: %d of %d tokens wrong (%.2f%%), %d features", it, errs, tokens, 100*float64(errs)/float64(tokens), len(p.index))
@@ -208,7 +211,6 @@ type perceptron struct {
 	total  []float64
 	stamp  []int32
 	step   int32
-	errors int
 }
 
 func (p *perceptron) score(feats []uint64, out []float32) {
@@ -223,8 +225,7 @@ func (p *perceptron) score(feats []uint64, out []float32) {
 	}
 }
 
-func (p *perceptron) update(feats []uint64, gold, guess int) {
-	p.errors++
+func (p *perceptron) add(feats []uint64, class int, delta float32) {
 	n := p.nclass
 	for _, f := range feats {
 		if f == 0 {
@@ -238,13 +239,13 @@ func (p *perceptron) update(feats []uint64, gold, guess int) {
 			p.total = append(p.total, make([]float64, n)...)
 			p.stamp = append(p.stamp, make([]int32, n)...)
 		}
-		p.add(int(r)*n+gold, 1)
-		p.add(int(r)*n+guess, -1)
+		p.addAt(int(r)*n+class, delta)
 	}
-	p.step++
 }
 
-func (p *perceptron) add(i int, delta float32) {
+func (p *perceptron) tick(tokens int) { p.step += int32(tokens) }
+
+func (p *perceptron) addAt(i int, delta float32) {
 	p.total[i] += float64(p.step-p.stamp[i]) * float64(p.w[i])
 	p.stamp[i] = p.step
 	p.w[i] += delta
