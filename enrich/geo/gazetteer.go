@@ -192,6 +192,9 @@ func (g *gazetteer) readRegions(b []byte) error {
 		r := record{kind: kindRegion, name: f[0], country: strings.TrimSpace(f[2]), lat: lat, lon: lon}
 		i := g.add(r)
 		g.addName(r.name, i, viaName)
+		if r.country != "" {
+			g.addQualifier(r.name, i) // "London, Ontario"
+		}
 		for _, n := range splitList(f[1]) {
 			g.addName(n, i, viaName)
 		}
@@ -208,6 +211,8 @@ func (g *gazetteer) readAliases(b []byte) error {
 			states[r.name] = int32(i)
 		case kindPlace:
 			byID[r.id] = int32(i)
+		case kindRegion:
+			states[r.name] = int32(i)
 		}
 	}
 	for l := range lines(b) {
@@ -225,7 +230,7 @@ func (g *gazetteer) readAliases(b []byte) error {
 			}
 		}
 		if !ok {
-			return fmt.Errorf("line %d: target %q is no country code, US state or GeoNames id of a place", l.no, f[0])
+			return fmt.Errorf("line %d: target %q is no country code, US state, region or GeoNames id of a place", l.no, f[0])
 		}
 		for _, n := range splitList(f[2]) {
 			switch f[1] {

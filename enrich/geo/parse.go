@@ -15,6 +15,9 @@ const (
 	// spotPopulation is the population a place must have for the spotter
 	// to take its name alone, without a LOC mention or a qualifier.
 	spotPopulation = 15000
+	// spotPrepPopulation is the same after a locative preposition: "in
+	// Jarabulus".
+	spotPrepPopulation = 5000
 	// spotAltPopulation is the same for an alternate spelling.
 	spotAltPopulation = 100000
 	// nearKm is how close two places must be to support each other.
@@ -29,6 +32,13 @@ var directions = map[string]bool{
 	"northeast": true, "northwest": true, "southeast": true, "southwest": true,
 	"northeastern": true, "northwestern": true, "southeastern": true, "southwestern": true,
 	"greater": true, "upper": true, "lower": true,
+}
+
+// locPreps before a name make it a place: "in Edmonton said".
+var locPreps = map[string]bool{
+	"in": true, "at": true, "from": true, "to": true, "near": true, "into": true,
+	"outside": true, "across": true, "toward": true, "towards": true, "around": true,
+	"visited": true, "via": true,
 }
 
 // speechVerbs after a bare name mark a person: "Kerry said".
@@ -71,6 +81,21 @@ func newDoc(g *gazetteer, fields []Field) *doc {
 		lower: map[string]bool{}, personal: map[string]bool{}}
 	for i, f := range fields {
 		d.toks[i] = tokenize(f.Text, nil)
+		for _, t := range d.toks[i] {
+			if !t.cap && !t.sentStart {
+				d.lower[t.key] = true
+			}
+		}
+	}
+	for i := range fields {
+		// A capitalised first word that the article also writes in lower
+		// case ("The", "In", "After") is no part of a name.
+		for k := range d.toks[i] {
+			t := &d.toks[i][k]
+			if t.cap && t.sentStart && !t.upper && (d.lower[t.key] || g.stop[t.key]) {
+				t.cap = false
+			}
+		}
 		d.scanCase(d.toks[i])
 	}
 	return d
@@ -82,16 +107,18 @@ func newDoc(g *gazetteer, fields []Field) *doc {
 func (d *doc) scanCase(toks []token) {
 	for i := 0; i < len(toks); {
 		if !toks[i].cap {
-			if !toks[i].sentStart {
-				d.lower[toks[i].key] = true
-			}
 			i++
 			continue
 		}
 		j := runEnd(toks, i)
-		if j-i >= 2 && !toks[i].upper {
-			key := d.key(toks, i, j)
-			if _, ok := d.g.names[key]; !ok && !directions[toks[i].key] {
+		if j-i >= 2 && !toks[i].upper && !toks[i].sentStart && !directions[toks[i].key] && d.g.names[d.key(toks, i, j)] == nil {
+			spaced := true
+			for k := i + 1; k < j; k++ {
+				spaced = spaced && toks[k].gap == gapSpace
+			}
+			// "Russia-Turkey ties" and "Syrian Kurdish" are no names of
+			// people.
+			if spaced && d.g.names[toks[j-2].key] == nil {
 				d.personal[toks[j-1].key] = true
 			}
 		}
@@ -203,6 +230,15 @@ func (d *doc) spotText(fi int, toks []token, covered []bool) {
 		if m, ok := d.accept(fi, toks, runStart, i, j, cands); ok {
 			d.ments = append(d.ments, m)
 			i = j
+			// The qualifier is a toponym too: "Ky." in "London, Ky.".
+			if n := d.qualifierLen(toks, j); n > 0 && !covered[j] {
+				q := mention{field: fi, start: toks[j].start, end: toks[j+n-1].end, chosen: -1}
+				for _, r := range m.qual {
+					q.cands = append(q.cands, cand{rec: r})
+				}
+				d.ments = append(d.ments, q)
+				i = j + n
+			}
 			continue
 		}
 		i++
@@ -245,16 +281,31 @@ func (d *doc) accept(fi int, toks []token, runStart, i, j int, cands []cand) (me
 	atStart := lead == i
 	whole := atStart && j >= end
 	single := j-i == 1
+	afterPrep := i > 0 && toks[i].gap == gapSpace && locPreps[toks[i-1].key]
 	wordlike := single && (d.lower[key] || d.personal[key] ||
-		(j < len(toks) && toks[j].gap == gapSpace && speechVerbs[toks[j].key]))
+		(!afterPrep && j < len(toks) && toks[j].gap == gapSpace && speechVerbs[toks[j].key]))
+	// A short all-capitals word in mixed text is an acronym ("IRNA",
+	// "MENA"), unless it opens a sentence as a dateline does.
+	if single && toks[i].upper && len(key) <= 5 && !toks[i].sentStart {
+		wordlike = true
+	}
+	minPop := int64(spotPopulation)
+	if afterPrep {
+		minPop = spotPrepPopulation
+	}
 
 	var keep []cand
 	weak := false
 	for _, c := range cands {
 		r := &d.g.recs[c.rec]
 		switch {
-		case r.kind == kindCountry || c.via == viaDemonym:
+		case c.via == viaDemonym:
 			if atStart && !(wordlike && d.personal[key]) {
+				keep = append(keep, c)
+			}
+		case r.kind == kindCountry:
+			// A country may also close a name: "Environment Canada".
+			if (atStart || j >= end) && !(wordlike && d.personal[key]) {
 				keep = append(keep, c)
 			}
 		case r.kind != kindPlace:
@@ -264,7 +315,7 @@ func (d *doc) accept(fi int, toks []token, runStart, i, j int, cands []cand) (me
 		case !whole || wordlike:
 		case qual != nil:
 			keep = append(keep, c)
-		case c.via == viaName && r.population >= spotPopulation,
+		case c.via == viaName && r.population >= minPop,
 			c.via == viaAlt && r.population >= spotAltPopulation:
 			keep = append(keep, c)
 		case c.via == viaName:
@@ -279,7 +330,7 @@ func (d *doc) accept(fi int, toks []token, runStart, i, j int, cands []cand) (me
 	if weak {
 		for _, c := range keep {
 			r := &d.g.recs[c.rec]
-			if r.kind != kindPlace || (c.via == viaName && r.population >= spotPopulation) {
+			if r.kind != kindPlace || (c.via == viaName && r.population >= minPop) {
 				weak = false
 				break
 			}
@@ -291,18 +342,26 @@ func (d *doc) accept(fi int, toks []token, runStart, i, j int, cands []cand) (me
 // qualifier returns the states or countries named right after a comma at
 // toks[j]: "Paris, Texas", "Alexandria, La.".
 func (d *doc) qualifier(toks []token, j int) []int32 {
-	if j >= len(toks) || toks[j].gap != gapComma || !toks[j].cap {
-		return nil
-	}
-	for n := min(3, len(toks)-j); n >= 1; n-- {
-		if n > 1 && !(toks[j+n-1].gap == gapSpace) {
-			continue
-		}
-		if q := d.g.qualifiers[d.key(toks, j, j+n)]; q != nil {
-			return q
-		}
+	if n := d.qualifierLen(toks, j); n > 0 {
+		return d.g.qualifiers[d.key(toks, j, j+n)]
 	}
 	return nil
+}
+
+// qualifierLen returns how many tokens from toks[j] name a qualifier, or 0.
+func (d *doc) qualifierLen(toks []token, j int) int {
+	if j >= len(toks) || toks[j].gap != gapComma || !toks[j].cap {
+		return 0
+	}
+	for n := min(3, len(toks)-j); n >= 1; n-- {
+		if n > 1 && toks[j+n-1].gap != gapSpace {
+			continue
+		}
+		if d.g.qualifiers[d.key(toks, j, j+n)] != nil {
+			return n
+		}
+	}
+	return 0
 }
 
 // resolve picks one record for every mention.
@@ -369,13 +428,20 @@ func (d *doc) unambiguous(m mention) int32 {
 	return -1
 }
 
+// addContext counts a record toward the article's countries and US states.
+// A town alone counts half: one "Liberal" does not put an article in
+// Kansas, two towns there do.
 func (d *doc) addContext(countries, states map[string]float64, rec int32) {
 	r := &d.g.recs[rec]
+	w := 1.0
+	if r.kind == kindPlace {
+		w = 0.5
+	}
 	if r.country != "" {
-		countries[r.country]++
+		countries[r.country] += w
 	}
 	if r.country == "US" && r.admin1 != "" {
-		states[r.admin1]++
+		states[r.admin1] += w
 	}
 }
 
@@ -386,10 +452,17 @@ func (d *doc) score(m *mention, c cand, countries, states map[string]float64, ne
 	var s float64
 	switch r.kind {
 	case kindCountry:
-		s = 10
+		// Population only breaks ties between countries sharing a
+		// demonym ("American": the United States, not American Samoa).
+		s = 10 + math.Log10(float64(r.population)+1)/10
 	case kindContinent:
 		s = 9
-	case kindAdmin1, kindRegion:
+	case kindAdmin1:
+		s = 10
+		if countries["US"] > 0 {
+			s += 2
+		}
+	case kindRegion:
 		s = 8.5
 	default:
 		s = 2 * math.Log10(float64(r.population)+10)
@@ -400,7 +473,8 @@ func (d *doc) score(m *mention, c cand, countries, states map[string]float64, ne
 	for _, q := range m.qual {
 		qr := &d.g.recs[q]
 		if qr.kind == kindCountry && qr.country == r.country && r.kind != kindCountry ||
-			qr.kind == kindAdmin1 && qr.admin1 == r.admin1 && r.kind == kindPlace {
+			qr.kind == kindAdmin1 && qr.admin1 == r.admin1 && r.kind == kindPlace ||
+			qr.kind == kindRegion && qr.country == r.country && r.kind == kindPlace && km(qr.lat, qr.lon, r.lat, r.lon) < 1000 {
 			s += 20
 			break
 		}
@@ -414,7 +488,7 @@ func (d *doc) score(m *mention, c cand, countries, states map[string]float64, ne
 		}
 	}
 	if near && r.kind == kindPlace && len(m.cands) > 1 && d.nearOther(m, r) {
-		s += 2
+		s += 1.5
 	}
 	return s
 }

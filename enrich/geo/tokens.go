@@ -66,8 +66,10 @@ func tokenize(text string, dst []token) []token {
 		i = end
 		gap, sent = gapSpace, false
 		// Skip a possessive "'s" so that "Syria's" is the token "Syria".
+		// It ends a name: "Ottawa's Macdonald-Cartier airport".
 		if p := possessiveLen(text[end:]); p > 0 {
 			i += p
+			gap = gapBreak
 		}
 	}
 	return dst

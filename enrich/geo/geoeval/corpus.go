@@ -109,6 +109,7 @@ func convert(a xmlArticle) (Doc, error) {
 			continue
 		}
 		top := Toponym{Start: runeAt[s], End: runeAt[e], Phrase: strings.TrimSpace(t.Phrase)}
+		realign(&top, a.Text)
 		if g := t.Gaztag; g != nil {
 			if g.ID != "" {
 				id, err := strconv.ParseInt(strings.TrimSpace(g.ID), 10, 64)
@@ -132,4 +133,33 @@ func convert(a xmlArticle) (Doc, error) {
 		return Doc{}, errors.New("text is not valid UTF-8")
 	}
 	return d, nil
+}
+
+// realignSlack is how far, in bytes, realign looks for a toponym's phrase.
+const realignSlack = 24
+
+// realign moves a span whose text is not its phrase onto the nearest
+// occurrence of the phrase: some TR-News articles count offsets over a
+// slightly different text (line ends, characters outside the BMP).
+func realign(t *Toponym, text string) {
+	if t.Phrase == "" || text[t.Start:t.End] == t.Phrase {
+		return
+	}
+	lo, hi := max(0, t.Start-realignSlack), min(len(text), t.End+realignSlack)
+	best := -1
+	for i := lo; i+len(t.Phrase) <= hi; i++ {
+		if strings.HasPrefix(text[i:], t.Phrase) && (best < 0 || abs(i-t.Start) < abs(best-t.Start)) {
+			best = i
+		}
+	}
+	if best >= 0 {
+		t.Start, t.End = best, best+len(t.Phrase)
+	}
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
 }
