@@ -186,7 +186,7 @@ func (t *Taxonomy) check(lines lineIndex) error {
 		if len(tp.Terms) == 0 {
 			bad(line, "no terms")
 		}
-			for _, p := range tp.Require {
+		for _, p := range tp.Require {
 			if n := len(words(p)); n == 0 || n > maxPatternWords {
 				bad(line, "require: %q must have 1 to %d words", p, maxPatternWords)
 			}
