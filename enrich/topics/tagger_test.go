@@ -214,3 +214,33 @@ func FuzzParseAndTag(f *testing.F) {
 		}
 	})
 }
+
+// FuzzTag runs the deployed taxonomy over arbitrary title and body text:
+// no panic, scores at least the threshold, evidence inside its field.
+func FuzzTag(f *testing.F) {
+	b, err := os.ReadFile("../../testdata/articles/story-kerry-lavrov-geneva-syria-2016.txt")
+	if err != nil {
+		f.Fatal(err)
+	}
+	title, body, _ := strings.Cut(string(b), "\n")
+	f.Add(title, body)
+	f.Add("Syria’s aid", "al-Assad's sarin-attack; aid-convoy. \xff\xfe chemical\u00a0attack Aid aid aid")
+	f.Add("", "")
+	tg := loadTagger(f)
+	f.Fuzz(func(t *testing.T, title, body string) {
+		for _, tp := range tg.Tag(Field{article.FieldTitle, title}, Field{article.FieldContent, body}) {
+			if tp.Score <= 0 {
+				t.Fatalf("topic %s tagged with score %v", tp.ID, tp.Score)
+			}
+			for _, ev := range tp.Evidence {
+				text := body
+				if ev.Field == article.FieldTitle {
+					text = title
+				}
+				if ev.Start < 0 || ev.End > len(text) || ev.Start >= ev.End {
+					t.Fatalf("evidence %+v out of range for %d bytes", ev, len(text))
+				}
+			}
+		}
+	})
+}
