@@ -110,6 +110,25 @@ func evaluate(tg *Tagger, items []devItem) (map[string]map[string]*counts, map[s
 func TestDevSet(t *testing.T) {
 	tg := loadTagger(t)
 	items := loadDevSet(t)
+	known := map[string]bool{}
+	for _, tp := range tg.topics {
+		known[tp.id] = true
+	}
+	seen := map[string]bool{}
+	for _, it := range items {
+		if seen[it.ID] {
+			t.Errorf("%s is in the development set twice", it.ID)
+		}
+		seen[it.ID] = true
+		if it.Split != "dev" && it.Split != "heldout" {
+			t.Errorf("%s: split %q, want dev or heldout", it.ID, it.Split)
+		}
+		for _, l := range it.Labels {
+			if !known[l] {
+				t.Errorf("%s is labelled %q, which is not a topic of the taxonomy", it.ID, l)
+			}
+		}
+	}
 	res, misses := evaluate(tg, items)
 
 	var b strings.Builder
