@@ -4,6 +4,7 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/newsflow/newsflow/pkg/article"
 )
@@ -40,6 +41,10 @@ type Tagger struct {
 	// prefix maps the first prefixKey bytes of the stem of patterns whose
 	// first word ends in "*" (all of a shorter stem) to them.
 	prefix map[string][]int
+	// spans recycles the per-field tables of matches (*[][]span, one entry
+	// per pattern), which would otherwise be most of what tagging
+	// allocates.
+	spans sync.Pool
 }
 
 // prefixKey is how many bytes of a prefix pattern's stem index it.
@@ -166,11 +171,14 @@ type span struct{ s, e int }
 
 // fieldMatches is one field's tokens and the matches of every pattern.
 type fieldMatches struct {
-	name  string
-	text  string
-	toks  []token
-	sent  []int // sentence number of each token
-	byPat [][]span
+	name string
+	text string
+	toks []token
+	sent []int // sentence number of each token
+	// byPat holds the matches of each pattern; touched lists the patterns
+	// with any, so the table can be emptied for reuse.
+	byPat   [][]span
+	touched []int
 	// scale is the weight of a match outside the title and lead.
 	scale float64
 }
@@ -193,6 +201,11 @@ func (tg *Tagger) TagContext(c Context, fields ...Field) []article.Topic {
 	for _, f := range fields {
 		fms = append(fms, tg.match(f))
 	}
+	defer func() {
+		for k := range fms {
+			tg.release(&fms[k])
+		}
+	}()
 	countries := map[string]bool{}
 	for _, code := range c.Countries {
 		countries[strings.ToUpper(code)] = true
@@ -209,7 +222,12 @@ func (tg *Tagger) TagContext(c Context, fields ...Field) []article.Topic {
 
 // match tokenizes a field and finds every pattern in it.
 func (tg *Tagger) match(f Field) fieldMatches {
-	fm := fieldMatches{name: f.Name, text: f.Text, toks: tokenize(f.Text), byPat: make([][]span, len(tg.pats)), scale: 1}
+	fm := fieldMatches{name: f.Name, text: f.Text, toks: tokenize(f.Text), scale: 1}
+	if buf, ok := tg.spans.Get().(*[][]span); ok {
+		fm.byPat = *buf
+	} else {
+		fm.byPat = make([][]span, len(tg.pats))
+	}
 	fm.sent = make([]int, len(fm.toks))
 	for i, n := 0, 0; i < len(fm.toks); i++ {
 		if fm.toks[i].afterBreak {
@@ -234,9 +252,22 @@ func (tg *Tagger) match(f Field) fieldMatches {
 func (fm *fieldMatches) try(tg *Tagger, i int, pats []int) {
 	for _, p := range pats {
 		if end, ok := matchAt(fm.toks, i, tg.pats[p]); ok {
+			if len(fm.byPat[p]) == 0 {
+				fm.touched = append(fm.touched, p)
+			}
 			fm.byPat[p] = append(fm.byPat[p], span{i, end})
 		}
 	}
+}
+
+// release empties a field's table of matches and returns it to the pool.
+func (tg *Tagger) release(fm *fieldMatches) {
+	for _, p := range fm.touched {
+		fm.byPat[p] = fm.byPat[p][:0]
+	}
+	buf := fm.byPat
+	fm.byPat = nil
+	tg.spans.Put(&buf)
 }
 
 // boost is the weight multiplier of a match starting at token i.
