@@ -75,6 +75,8 @@ func TestTopicsNeedSubstance(t *testing.T) {
 			"A fire broke out at a chemical plant near Houston. Residents were told to stay indoors.", "chemical-weapons"},
 		{"tear gas at a protest", "Police fire tear gas at protesters",
 			"Police used tear gas to disperse protesters in the capital on Saturday.", "chemical-weapons"},
+		{"a corrosive-substance attack called a chemical attack", "Police hunt man after Clapham chemical attack",
+			"A woman and her two daughters were injured when a man threw a corrosive alkaline substance at them in south London. Police said the chemical attack was targeted.", "chemical-weapons"},
 	}
 	tg := loadTagger(t)
 	for _, tt := range tests {
