@@ -53,6 +53,18 @@ type counts struct{ tp, fp, fn int }
 func (c counts) precision() float64 { return ratio(c.tp, c.tp+c.fp) }
 func (c counts) recall() float64    { return ratio(c.tp, c.tp+c.fn) }
 
+// String formats precision and recall, "-" where nothing was predicted or
+// nothing was there to find, then the counts.
+func (c *counts) String() string {
+	pr := func(a, b int) string {
+		if b == 0 {
+			return "    -"
+		}
+		return fmt.Sprintf("%5.2f", float64(a)/float64(b))
+	}
+	return fmt.Sprintf("%s %s %3d %3d %3d", pr(c.tp, c.tp+c.fp), pr(c.tp, c.tp+c.fn), c.tp, c.fp, c.fn)
+}
+
 func ratio(a, b int) float64 {
 	if b == 0 {
 		return 1 // nothing predicted (or nothing to find): no error made
@@ -98,15 +110,34 @@ func evaluate(tg *Tagger, items []devItem) (map[string]map[string]*counts, map[s
 func TestDevSet(t *testing.T) {
 	tg := loadTagger(t)
 	items := loadDevSet(t)
+	known := map[string]bool{}
+	for _, tp := range tg.topics {
+		known[tp.id] = true
+	}
+	seen := map[string]bool{}
+	for _, it := range items {
+		if seen[it.ID] {
+			t.Errorf("%s is in the development set twice", it.ID)
+		}
+		seen[it.ID] = true
+		if it.Split != "dev" && it.Split != "heldout" {
+			t.Errorf("%s: split %q, want dev or heldout", it.ID, it.Split)
+		}
+		for _, l := range it.Labels {
+			if !known[l] {
+				t.Errorf("%s is labelled %q, which is not a topic of the taxonomy", it.ID, l)
+			}
+		}
+	}
 	res, misses := evaluate(tg, items)
 
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d items; taxonomy %s\n", len(items), tg.Version())
-	fmt.Fprintf(&b, "%-24s %5s %5s %5s   %5s %5s %5s\n", "topic", "dev P", "R", "pos", "held P", "R", "pos")
+	fmt.Fprintf(&b, "%-24s %22s   %22s\n", "", "dev (tuned on)", "heldout")
+	fmt.Fprintf(&b, "%-24s %5s %5s %3s %3s %3s   %5s %5s %3s %3s %3s\n", "topic", "P", "R", "tp", "fp", "fn", "P", "R", "tp", "fp", "fn")
 	for _, tp := range tg.topics {
 		d, h := res["dev"][tp.id], res["heldout"][tp.id]
-		fmt.Fprintf(&b, "%-24s %5.2f %5.2f %5d   %6.2f %5.2f %5d\n", tp.id,
-			d.precision(), d.recall(), d.tp+d.fn, h.precision(), h.recall(), h.tp+h.fn)
+		fmt.Fprintf(&b, "%-24s %s   %s\n", tp.id, d, h)
 	}
 	t.Log("\n" + b.String())
 	if testing.Verbose() && os.Getenv("TOPICS_MISSES") != "" {

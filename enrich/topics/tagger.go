@@ -4,6 +4,7 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/newsflow/newsflow/pkg/article"
 )
@@ -22,6 +23,9 @@ const (
 	// refWords is the body length up to which matches count in full; a
 	// body of n > refWords words divides them by sqrt(n/refWords).
 	refWords = 250
+	// maxPatternWords bounds the words of a pattern, so proximity can
+	// search a window of the text.
+	maxPatternWords = 8
 )
 
 // Tagger matches a taxonomy against text. It is immutable and safe for
@@ -32,10 +36,19 @@ type Tagger struct {
 	// pats holds every distinct pattern of the taxonomy (terms, near,
 	// unless, require, exclude); first maps the first word of each to it,
 	// so a text is scanned once for all topics.
-	pats   [][]string
-	first  map[string][]int
-	prefix []int // patterns whose first word ends in "*"
+	pats  [][]string
+	first map[string][]int
+	// prefix maps the first prefixKey bytes of the stem of patterns whose
+	// first word ends in "*" (all of a shorter stem) to them.
+	prefix map[string][]int
+	// spans recycles the per-field tables of matches (*[][]span, one entry
+	// per pattern), which would otherwise be most of what tagging
+	// allocates.
+	spans sync.Pool
 }
+
+// prefixKey is how many bytes of a prefix pattern's stem index it.
+const prefixKey = 3
 
 type compiledTopic struct {
 	id        string
@@ -64,7 +77,7 @@ type entityWeight struct {
 // New compiles a taxonomy. Terms without words (possible only in a
 // taxonomy built in code, as Parse rejects them) are ignored.
 func New(t *Taxonomy) *Tagger {
-	tg := &Tagger{version: t.Version, first: map[string][]int{}}
+	tg := &Tagger{version: t.Version, first: map[string][]int{}, prefix: map[string][]int{}}
 	ids := map[string]int{}
 	intern := func(p string) int {
 		ws := words(p)
@@ -78,8 +91,9 @@ func New(t *Taxonomy) *Tagger {
 		id := len(tg.pats)
 		ids[key] = id
 		tg.pats = append(tg.pats, ws)
-		if strings.HasSuffix(ws[0], "*") {
-			tg.prefix = append(tg.prefix, id)
+		if stem, ok := strings.CutSuffix(ws[0], "*"); ok {
+			key := stem[:min(len(stem), prefixKey)]
+			tg.prefix[key] = append(tg.prefix[key], id)
 		} else {
 			tg.first[ws[0]] = append(tg.first[ws[0]], id)
 		}
@@ -157,10 +171,14 @@ type span struct{ s, e int }
 
 // fieldMatches is one field's tokens and the matches of every pattern.
 type fieldMatches struct {
-	name  string
-	text  string
-	toks  []token
-	byPat [][]span
+	name string
+	text string
+	toks []token
+	sent []int // sentence number of each token
+	// byPat holds the matches of each pattern; touched lists the patterns
+	// with any, so the table can be emptied for reuse.
+	byPat   [][]span
+	touched []int
 	// scale is the weight of a match outside the title and lead.
 	scale float64
 }
@@ -172,7 +190,7 @@ type fieldMatches struct {
 // A term's matches count with diminishing weight, w·(1 + ln n) for n
 // matches, w being the largest weight among them: twice the term's weight
 // in the title, 1.5 times in the lead, and in the rest of a body field
-// divided by sqrt(words/150) once it is longer than 150 words. A topic is
+// divided by sqrt(words/250) once it is longer than 250 words. A topic is
 // tagged when its score reaches the threshold, at least min_terms
 // different positive terms matched, one of its required patterns occurs
 // and none of its excluded patterns occurs in the title or lead. Country
@@ -183,6 +201,11 @@ func (tg *Tagger) TagContext(c Context, fields ...Field) []article.Topic {
 	for _, f := range fields {
 		fms = append(fms, tg.match(f))
 	}
+	defer func() {
+		for k := range fms {
+			tg.release(&fms[k])
+		}
+	}()
 	countries := map[string]bool{}
 	for _, code := range c.Countries {
 		countries[strings.ToUpper(code)] = true
@@ -199,24 +222,52 @@ func (tg *Tagger) TagContext(c Context, fields ...Field) []article.Topic {
 
 // match tokenizes a field and finds every pattern in it.
 func (tg *Tagger) match(f Field) fieldMatches {
-	fm := fieldMatches{name: f.Name, text: f.Text, toks: tokenize(f.Text), byPat: make([][]span, len(tg.pats)), scale: 1}
+	fm := fieldMatches{name: f.Name, text: f.Text, toks: tokenize(f.Text), scale: 1}
+	if buf, ok := tg.spans.Get().(*[][]span); ok {
+		fm.byPat = *buf
+	} else {
+		fm.byPat = make([][]span, len(tg.pats))
+	}
+	fm.sent = make([]int, len(fm.toks))
+	for i, n := 0, 0; i < len(fm.toks); i++ {
+		if fm.toks[i].afterBreak {
+			n++
+		}
+		fm.sent[i] = n
+	}
 	if f.Name != article.FieldTitle && len(fm.toks) > refWords {
 		fm.scale = 1 / math.Sqrt(float64(len(fm.toks))/refWords)
 	}
 	for i := range fm.toks {
-		try := func(p int) {
-			if end, ok := matchAt(fm.toks, i, tg.pats[p]); ok {
-				fm.byPat[p] = append(fm.byPat[p], span{i, end})
-			}
-		}
-		for _, p := range tg.first[fm.toks[i].word] {
-			try(p)
-		}
-		for _, p := range tg.prefix {
-			try(p)
+		w := fm.toks[i].word
+		fm.try(tg, i, tg.first[w])
+		for n := 1; n <= min(len(w), prefixKey); n++ {
+			fm.try(tg, i, tg.prefix[w[:n]])
 		}
 	}
 	return fm
+}
+
+// try records the patterns among pats that match from token i.
+func (fm *fieldMatches) try(tg *Tagger, i int, pats []int) {
+	for _, p := range pats {
+		if end, ok := matchAt(fm.toks, i, tg.pats[p]); ok {
+			if len(fm.byPat[p]) == 0 {
+				fm.touched = append(fm.touched, p)
+			}
+			fm.byPat[p] = append(fm.byPat[p], span{i, end})
+		}
+	}
+}
+
+// release empties a field's table of matches and returns it to the pool.
+func (tg *Tagger) release(fm *fieldMatches) {
+	for _, p := range fm.touched {
+		fm.byPat[p] = fm.byPat[p][:0]
+	}
+	buf := fm.byPat
+	fm.byPat = nil
+	tg.spans.Put(&buf)
 }
 
 // boost is the weight multiplier of a match starting at token i.
@@ -237,11 +288,19 @@ func (fm *fieldMatches) inLead(i int) bool {
 	return fm.name == article.FieldTitle || i < leadWords
 }
 
-// near reports whether one of the patterns matches within w tokens of sp.
+// near reports whether one of the patterns matches within w tokens of sp
+// in the same sentence.
 func (fm *fieldMatches) near(pats []int, sp span, w int) bool {
 	for _, p := range pats {
-		for _, o := range fm.byPat[p] {
-			if o.e > sp.s-w && o.s < sp.e+w && o != sp {
+		// Spans are in text order: start at the first that can be near, so
+		// a text repeating one word costs n log n, not n².
+		spans := fm.byPat[p]
+		for k := sort.Search(len(spans), func(k int) bool { return spans[k].s > sp.s-w-maxPatternWords }); k < len(spans); k++ {
+			o := spans[k]
+			if o.s >= sp.e+w {
+				break
+			}
+			if o.e > sp.s-w && o != sp && fm.sent[o.s] == fm.sent[sp.s] {
 				return true
 			}
 		}

@@ -60,10 +60,12 @@ type Term struct {
 	Term   string  `yaml:"term"`
 	Weight float64 `yaml:"weight"`
 	// Near makes the term count only when one of these patterns occurs
-	// within Within words of it ("attack*" near "chemical", "sarin").
+	// within Within words of it in the same sentence ("attack*" near
+	// "chemical", "sarin").
 	Near []string `yaml:"near,omitempty"`
 	// Unless makes the term not count when one of these patterns occurs
-	// within Within words of it ("aid" unless "military", "hearing").
+	// within Within words of it in the same sentence ("aid" unless
+	// "military", "hearing").
 	Unless []string `yaml:"unless,omitempty"`
 	// Within is the distance in words for Near and Unless (default 6).
 	Within int `yaml:"within,omitempty"`
@@ -185,13 +187,13 @@ func (t *Taxonomy) check(lines lineIndex) error {
 			bad(line, "no terms")
 		}
 		for _, p := range tp.Require {
-			if len(words(p)) == 0 {
-				bad(line, "require: %q has no words", p)
+			if n := len(words(p)); n == 0 || n > maxPatternWords {
+				bad(line, "require: %q must have 1 to %d words", p, maxPatternWords)
 			}
 		}
 		for _, p := range tp.Exclude {
-			if len(words(p)) == 0 {
-				bad(line, "exclude: %q has no words", p)
+			if n := len(words(p)); n == 0 || n > maxPatternWords {
+				bad(line, "exclude: %q must have 1 to %d words", p, maxPatternWords)
 			}
 		}
 		positive := 0
@@ -200,8 +202,8 @@ func (t *Taxonomy) check(lines lineIndex) error {
 			if tl == 0 {
 				tl = line
 			}
-			if len(words(term.Term)) == 0 {
-				bad(tl, "terms[%d]: %q has no words", j, term.Term)
+			if n := len(words(term.Term)); n == 0 || n > maxPatternWords {
+				bad(tl, "terms[%d]: %q must have 1 to %d words", j, term.Term, maxPatternWords)
 			}
 			if term.Weight == 0 || math.IsNaN(term.Weight) || math.IsInf(term.Weight, 0) {
 				bad(tl, "terms[%d] (%q): weight is missing, zero or not a number", j, term.Term)
@@ -213,8 +215,8 @@ func (t *Taxonomy) check(lines lineIndex) error {
 				bad(tl, "terms[%d] (%q): within must be between 1 and %d words, got %d", j, term.Term, maxWithin, term.Within)
 			}
 			for _, p := range append(append([]string(nil), term.Near...), term.Unless...) {
-				if len(words(p)) == 0 {
-					bad(tl, "terms[%d] (%q): near/unless pattern %q has no words", j, term.Term, p)
+				if n := len(words(p)); n == 0 || n > maxPatternWords {
+					bad(tl, "terms[%d] (%q): near/unless pattern %q must have 1 to %d words", j, term.Term, p, maxPatternWords)
 				}
 			}
 		}
