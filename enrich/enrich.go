@@ -6,9 +6,14 @@
 package enrich
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
+	"github.com/newsflow/newsflow/enrich/entities"
+	"github.com/newsflow/newsflow/enrich/geo"
 	"github.com/newsflow/newsflow/enrich/lang"
 	"github.com/newsflow/newsflow/enrich/stories"
 	"github.com/newsflow/newsflow/enrich/topics"
@@ -88,17 +93,44 @@ func New(t Taggers) *Enricher {
 	return &Enricher{t: t, version: strings.Join(parts, ";")}
 }
 
-// Load returns an enricher with every model newsflow ships and the topic
-// taxonomy at taxonomyPath.
+// Load returns an enricher with every model newsflow ships (language
+// profiles, the entity model, the gazetteer) and the topic taxonomy at
+// taxonomyPath. The models load in parallel.
 func Load(taxonomyPath string) (*Enricher, error) {
-	tax, err := topics.Load(taxonomyPath)
-	if err != nil {
+	var (
+		t   Taggers
+		g   errgroup.Group
+		tax *topics.Taxonomy
+	)
+	g.Go(func() (err error) {
+		tax, err = topics.Load(taxonomyPath)
+		return err
+	})
+	g.Go(func() error {
+		t.Language = lang.New()
+		return nil
+	})
+	g.Go(func() error {
+		ner, err := entities.Load()
+		if err != nil {
+			return err
+		}
+		t.Entities = NamedEntities(ner)
+		return nil
+	})
+	g.Go(func() error {
+		p, err := geo.Load()
+		if err != nil {
+			return fmt.Errorf("loading the gazetteer: %w", err)
+		}
+		t.Places = Gazetteer(p)
+		return nil
+	})
+	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	return New(Taggers{
-		Language: lang.New(),
-		Topics:   TaxonomyTopics(topics.New(tax)),
-	}), nil
+	t.Topics = TaxonomyTopics(topics.New(tax))
+	return New(t), nil
 }
 
 // Version identifies the code, models, gazetteer and taxonomy that
