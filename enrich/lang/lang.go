@@ -22,9 +22,11 @@ var Languages = []string{
 }
 
 // sampleBytes bounds the text a detection reads: n-gram statistics
-// settle long before the end of an article, and detection time grows
-// with the text.
-const sampleBytes = 1024
+// settle long before the end of an article (512 bytes are as accurate as
+// 2,048 on the fixture feeds), and detection time grows with the text:
+// past about 70 trigrams lingua sums probabilities in arbitrary
+// precision.
+const sampleBytes = 512
 
 // minLetters is the fewest letters a text needs for a reliable
 // detection; below it a feed's declared language is trusted instead.

@@ -121,15 +121,28 @@ func earlier(a, b *Entry) bool {
 	return a.StoryID < b.StoryID
 }
 
-// add remembers e (fingerprints built from too few shingles are kept
-// for the article id only) and evicts what fell out of the window.
+// add remembers e and evicts what fell out of the window. Each band
+// bucket holds the newest article of each story only, so a story told by
+// a thousand outlets costs one candidate per bucket, and a story that
+// keeps running stays findable by its latest article. A fingerprint built
+// from too few shingles is kept for the article id only.
 func (ix *Index) add(e Entry, shingles int) {
 	p := &e
 	ix.entries[e.ArticleID] = p
 	if shingles >= MinShingles {
 		for b := range Bands {
 			k := e.Print.band(b)
-			ix.buckets[b][k] = append(ix.buckets[b][k], p)
+			list := ix.buckets[b][k]
+			replaced := false
+			for i, x := range list {
+				if x.StoryID == e.StoryID {
+					list[i], replaced = p, true
+					break
+				}
+			}
+			if !replaced {
+				ix.buckets[b][k] = append(list, p)
+			}
 		}
 	}
 	ix.order = append(ix.order, p)
