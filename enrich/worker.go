@@ -21,6 +21,13 @@ import (
 // Stage is the name of this stage on dead letters.
 const Stage = "enrich"
 
+// maxMessageBytes is the most a publish request to one partition may
+// carry: Kafka's default message.max.bytes (1 MiB and 12 bytes) less room
+// for the batch header. Enriched articles are several times larger than
+// raw ones, so a batch of them must be split to this size, and an article
+// larger than this alone cannot be published and is dead-lettered.
+const maxMessageBytes = 1<<20 - 4<<10
+
 // Worker consumes raw articles in a consumer group, enriches them and
 // publishes them to the enriched topic.
 //
@@ -79,6 +86,9 @@ func NewWorker(cfg *config.Config, e *Enricher, opts WorkerOptions, log *slog.Lo
 		now:      time.Now,
 		done:     map[int]int64{},
 	}
+	// The writer counts bytes before compression, so batches of this size
+	// are within the broker's limit after it too.
+	w.writer.BatchBytes = maxMessageBytes
 	_ = kafka.RegisterLag(reg, w.reader, Stage)
 	return w
 }
@@ -215,6 +225,9 @@ func (w *Worker) finish(m kafkago.Message, e enriched) result {
 			a.StoryID = w.stories.Assign(a.ID, StoryText(a), a.PublishedAt)
 		}
 		b, err := article.Encode(a)
+		if err == nil && len(b)+len(a.ID)+256 > maxMessageBytes {
+			err = fmt.Errorf("enriched article is %d bytes, more than the %d a Kafka message may carry", len(b), maxMessageBytes)
+		}
 		if err == nil {
 			return result{msg: kafkago.Message{Key: []byte(a.ID), Value: b, Headers: kafka.Headers(article.SchemaVersionHeader())}, topics: a.TopicIDs()}
 		}

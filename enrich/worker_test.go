@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -144,5 +145,22 @@ func TestWorkerEnrichesAndDeadLetters(t *testing.T) {
 	}
 	if total != int64(len(in)) {
 		t.Errorf("committed offsets sum to %d, want %d (every message done)", total, len(in))
+	}
+}
+
+// TestOversizedArticleIsDeadLettered checks an article whose enriched
+// record is larger than a Kafka message may be goes to the dead-letter
+// topic with the reason, instead of blocking its partition.
+func TestOversizedArticleIsDeadLettered(t *testing.T) {
+	w := &Worker{log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	raw := kafkago.Message{Topic: "raw", Key: []byte("a"), Value: []byte(`{}`)}
+	big := article.Article{ID: "a", Title: "Big", Content: strings.Repeat("word ", maxMessageBytes/5+1)}
+	r := w.finish(raw, enriched{article: big})
+	if !r.dead || !strings.Contains(kafka.Header(r.msg, kafka.HeaderError), "more than") {
+		t.Fatalf("oversized article: dead=%v, reason %q", r.dead, kafka.Header(r.msg, kafka.HeaderError))
+	}
+	small := article.Article{ID: "b", Title: "Small", Content: "word"}
+	if r := w.finish(raw, enriched{article: small}); r.dead {
+		t.Fatalf("small article dead-lettered: %q", kafka.Header(r.msg, kafka.HeaderError))
 	}
 }
