@@ -15,7 +15,7 @@ FEEDS ?=
 TEST_FLAGS ?= -race -count=1 -timeout 20m
 FUZZTIME ?= 20s
 
-.PHONY: all build run test test-short lint fmt tidy-check bench fuzz topics-eval services-up services-down services-status up down clean help
+.PHONY: all build run test test-short lint fmt tidy-check bench fuzz enrich-figures topics-eval services-up services-down services-status up down clean help
 
 all: build
 
@@ -51,6 +51,13 @@ tidy-check: ## fail when go mod tidy would change go.mod or go.sum
 bench: ## run the benchmarks (against the local services where they need them)
 	scripts/services up
 	eval "$$(scripts/services env)" && $(GO) test -run '^$$' -bench . -benchmem ./...
+
+enrich-figures: ## language accuracy, story grouping, enrich throughput and peak memory (each benchmark in a fresh process)
+	$(GO) test -count=1 -v -run '^TestAccuracyOnFixtureFeeds$$' ./enrich/lang
+	$(GO) test -count=1 -v -run '^TestGroupingOnFixtures$$' ./enrich/stories
+	for b in Detect CompareWhatlanggo CompareLinguaHigh; do $(GO) test -run '^$$' -bench "^Benchmark$$b$$" -benchtime 300x ./enrich/lang; done
+	$(GO) test -run '^$$' -bench '^BenchmarkEnrich' -benchmem ./enrich
+	$(GO) test -run '^$$' -bench '^BenchmarkPeakMemory$$' -benchtime 1x ./enrich
 
 topics-eval: ## precision and recall of the topic rules on the labelled development set
 	$(GO) test -count=1 -v -run '^TestDevSet$$' ./enrich/topics
