@@ -34,6 +34,30 @@ var directions = map[string]bool{
 	"greater": true, "upper": true, "lower": true,
 }
 
+// institutions after a place name in one capitalised run make an
+// organisation named after the place, and the place is still mentioned:
+// "Gainesville Police", "Texas Department of State Health Services".
+var institutions = map[string]bool{
+	"police": true, "department": true, "city": true, "high": true, "school": true,
+	"schools": true, "university": true, "college": true, "council": true, "public": true,
+	"library": true, "utilities": true, "hospital": true, "airport": true, "fire": true,
+	"sheriff": true, "sheriff's": true, "board": true, "chamber": true, "commission": true,
+	"area": true, "metro": true, "regional": true, "community": true, "church": true,
+	"mall": true, "center": true, "centre": true, "zoo": true, "museum": true,
+	"state": true, "government": true, "ministry": true, "embassy": true, "army": true,
+	"national": true, "municipal": true, "district": true, "court": true, "general": true,
+}
+
+// placeHeads after a name in one capitalised run make another place:
+// "Laurel County", "Van Dorn Street", "Peace River".
+var placeHeads = map[string]bool{
+	"county": true, "parish": true, "township": true, "street": true, "road": true,
+	"avenue": true, "boulevard": true, "drive": true, "lane": true, "highway": true,
+	"river": true, "creek": true, "lake": true, "island": true, "islands": true,
+	"mountain": true, "mountains": true, "valley": true, "bay": true, "beach": true,
+	"harbor": true, "canyon": true, "forest": true, "falls": true, "heights": true,
+}
+
 // locPreps before a name make it a place: "in Edmonton said".
 var locPreps = map[string]bool{
 	"in": true, "at": true, "from": true, "to": true, "near": true, "into": true,
@@ -280,6 +304,12 @@ func (d *doc) accept(fi int, toks []token, runStart, i, j int, cands []cand) (me
 	}
 	atStart := lead == i
 	whole := atStart && j >= end
+	// An organisation named after the place still mentions it; another
+	// place named after it does not.
+	named := atStart && j < end && institutions[toks[j].key]
+	if j < end && placeHeads[toks[j].key] {
+		return mention{}, false
+	}
 	single := j-i == 1
 	afterPrep := i > 0 && toks[i].gap == gapSpace && locPreps[toks[i-1].key]
 	wordlike := single && (d.lower[key] || d.personal[key] ||
@@ -309,10 +339,10 @@ func (d *doc) accept(fi int, toks []token, runStart, i, j int, cands []cand) (me
 				keep = append(keep, c)
 			}
 		case r.kind != kindPlace:
-			if whole {
+			if whole || named {
 				keep = append(keep, c)
 			}
-		case !whole || wordlike:
+		case !(whole || named) || wordlike:
 		case qual != nil:
 			keep = append(keep, c)
 		case c.via == viaName && r.population >= minPop,
@@ -400,6 +430,17 @@ func (d *doc) resolve() {
 	}
 	d.ments = kept
 	for pass := 0; pass < 2; pass++ {
+		if pass == 1 {
+			// Countries and states the first pass settled on count too:
+			// "a transfer to Virginia" puts "Alexandria" in Virginia.
+			for _, m := range d.ments {
+				if m.chosen >= 0 && d.unambiguous(m) < 0 {
+					if k := d.g.recs[m.chosen].kind; k == kindCountry || k == kindAdmin1 {
+						d.addContext(countries, states, m.chosen)
+					}
+				}
+			}
+		}
 		for k := range d.ments {
 			m := &d.ments[k]
 			best, bestScore := int32(-1), math.Inf(-1)
@@ -414,16 +455,31 @@ func (d *doc) resolve() {
 	}
 }
 
-// unambiguous returns the record a mention names when its candidates agree
-// on a country (a country name, a demonym, or one candidate), or -1.
+// unambiguous returns a record whose country (and US state) a mention
+// settles, or -1: a country name or demonym with no region of the same
+// name ("Georgia" may be the state), or candidates that all lie in one
+// country ("Gainesville" is in the United States whichever it is).
 func (d *doc) unambiguous(m mention) int32 {
-	if len(m.cands) == 1 {
-		return m.cands[0].rec
-	}
+	first := &d.g.recs[m.cands[0].rec]
+	country, sameCountry, sameState := int32(-1), true, true
 	for _, c := range m.cands {
-		if d.g.recs[c.rec].kind == kindCountry {
-			return c.rec
+		r := &d.g.recs[c.rec]
+		switch r.kind {
+		case kindCountry:
+			country = c.rec
+		case kindAdmin1, kindRegion:
+			country = -2
 		}
+		sameCountry = sameCountry && r.country == first.country
+		sameState = sameState && r.admin1 == first.admin1
+	}
+	switch {
+	case len(m.cands) == 1:
+		return m.cands[0].rec
+	case country >= 0:
+		return country
+	case sameCountry && sameState && first.country != "":
+		return m.cands[0].rec
 	}
 	return -1
 }
@@ -455,15 +511,18 @@ func (d *doc) score(m *mention, c cand, countries, states map[string]float64, ne
 		// Population only breaks ties between countries sharing a
 		// demonym ("American": the United States, not American Samoa).
 		s = 10 + math.Log10(float64(r.population)+1)/10
+		if len(m.cands) > 1 && countries[r.country] > 0 {
+			s += 2
+		}
 	case kindContinent:
 		s = 9
 	case kindAdmin1:
-		s = 10
+		s = 11
 		if countries["US"] > 0 {
 			s += 2
 		}
 	case kindRegion:
-		s = 8.5
+		s = 10.5
 	default:
 		s = 2 * math.Log10(float64(r.population)+10)
 	}
