@@ -56,6 +56,7 @@ type gazetteer struct {
 	qualifiers map[string][]int32 // "la", "texas", "syria" → records a "City, X" suffix names
 	countries  map[string]int32   // ISO code → country record
 	stop       map[string]bool    // keys the spotter never takes alone
+	prefixes   map[string]bool    // first two words of names of two words or more ("new york")
 	maxWords   int
 	version    string
 }
@@ -67,6 +68,7 @@ func loadGazetteer() (*gazetteer, error) {
 		qualifiers: make(map[string][]int32, 512),
 		countries:  make(map[string]int32, 256),
 		stop:       make(map[string]bool, 256),
+		prefixes:   make(map[string]bool, 32768),
 	}
 	h := sha256.New()
 	read := func(name string) ([]byte, error) {
@@ -277,6 +279,12 @@ func (g *gazetteer) addName(name string, rec int32, via uint8) {
 	}
 	g.names[key] = append(g.names[key], cand{rec: rec, via: via})
 	g.maxWords = max(g.maxWords, words)
+	if words >= 2 {
+		// The key's words are joined by single spaces.
+		first, rest, _ := strings.Cut(key, " ")
+		second, _, _ := strings.Cut(rest, " ")
+		g.prefixes[first+" "+second] = true
+	}
 }
 
 func (g *gazetteer) addQualifier(name string, rec int32) {

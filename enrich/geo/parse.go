@@ -114,9 +114,11 @@ func newDoc(g *gazetteer, fields []Field) *doc {
 	for i := range fields {
 		// A capitalised first word that the article also writes in lower
 		// case ("The", "In", "After") is no part of a name.
-		for k := range d.toks[i] {
-			t := &d.toks[i][k]
-			if t.cap && t.sentStart && !t.upper && (d.lower[t.key] || g.stop[t.key]) {
+		toks := d.toks[i]
+		for k := range toks {
+			t := &toks[k]
+			if t.cap && t.sentStart && !t.upper && (d.lower[t.key] || g.stop[t.key]) &&
+				!(k+1 < len(toks) && toks[k+1].cap && toks[k+1].gap <= gapHyphen && g.prefixes[t.key+" "+toks[k+1].key]) {
 				t.cap = false
 			}
 		}
@@ -218,19 +220,47 @@ func (d *doc) spotLocation(fi int, loc [2]int, covered []bool) {
 	for k := i; k < j; k++ {
 		covered[k] = true
 	}
-	for i < j-1 && (toks[i].key == "the" || directions[toks[i].key]) {
-		i++
-	}
-	cands := d.lookup(toks, i, j)
-	if cands == nil && j-i > 1 && genericHeads[toks[j-1].key] {
-		cands = d.lookup(toks, i, j-1)
-	}
+	cands := d.lookupLocation(toks, i, j)
 	if cands == nil {
 		return
 	}
 	m := mention{field: fi, start: s, end: e, cands: cands, ner: true, chosen: -1}
 	m.qual = d.qualifier(toks, j)
 	d.ments = append(d.ments, m)
+}
+
+// lookupLocation finds the records a LOC mention toks[i:j] names: the
+// whole span ("South Africa"), a state abbreviation ("Ky."), or the span
+// without a leading "the" or direction ("northern Syria") or a trailing
+// generic head ("Idlib city").
+func (d *doc) lookupLocation(toks []token, i, j int) []cand {
+	if c := d.lookup(toks, i, j); c != nil {
+		return c
+	}
+	if isAbbrev(toks, i, j) {
+		if q := d.g.qualifiers[toks[i].key]; q != nil {
+			c := make([]cand, len(q))
+			for k, r := range q {
+				c[k] = cand{rec: r}
+			}
+			return c
+		}
+	}
+	for i < j-1 && (toks[i].key == "the" || directions[toks[i].key]) {
+		i++
+		if c := d.lookup(toks, i, j); c != nil {
+			return c
+		}
+	}
+	if j-i > 1 && genericHeads[toks[j-1].key] {
+		return d.lookup(toks, i, j-1)
+	}
+	return nil
+}
+
+// isAbbrev reports whether toks[i:j] is short enough to be an abbreviation.
+func isAbbrev(toks []token, i, j int) bool {
+	return j-i == 1 && len(toks[i].key) <= 5
 }
 
 // spotText finds gazetteer names in capitalised text outside LOC mentions.
@@ -244,6 +274,19 @@ func (d *doc) spotText(fi int, toks []token, covered []bool) {
 		}
 		if i == 0 || !(t.gap == gapSpace || t.gap == gapHyphen) || !toks[i-1].cap {
 			runStart = i
+		}
+		// A state abbreviation after a town the gazetteer lacks:
+		// "Wintersville, Ohio", "Cottonport, La.".
+		if i > 0 && t.gap == gapComma && toks[i-1].cap && d.g.names[t.key] == nil {
+			if q := d.g.qualifiers[t.key]; q != nil && (t.upper || strings.HasSuffix(d.fields[fi].Text[:t.end+min(1, len(d.fields[fi].Text)-t.end)], ".")) {
+				m := mention{field: fi, start: t.start, end: t.end, chosen: -1}
+				for _, r := range q {
+					m.cands = append(m.cands, cand{rec: r})
+				}
+				d.ments = append(d.ments, m)
+				i++
+				continue
+			}
 		}
 		n, cands := d.longest(toks, i, covered)
 		if cands == nil {
