@@ -117,7 +117,7 @@ func newDoc(g *gazetteer, fields []Field) *doc {
 		toks := d.toks[i]
 		for k := range toks {
 			t := &toks[k]
-			if t.cap && t.sentStart && !t.upper && (d.lower[t.key] || g.stop[t.key]) &&
+			if t.cap && t.sentStart && (!t.upper || len(t.key) == 1) && (d.lower[t.key] || g.stop[t.key]) &&
 				!(k+1 < len(toks) && toks[k+1].cap && toks[k+1].gap <= gapHyphen && g.prefixes[t.key+" "+toks[k+1].key]) {
 				t.cap = false
 			}
@@ -376,6 +376,10 @@ func (d *doc) accept(fi int, toks []token, runStart, i, j int, cands []cand) (me
 			if atStart && !(wordlike && d.personal[key]) {
 				keep = append(keep, c)
 			}
+		case r.kind == kindAdmin1 && atStart && !wordlike:
+			// "Georgia Tech", "Texas Rangers": like a country, a state may
+			// open a name.
+			keep = append(keep, c)
 		case r.kind == kindCountry:
 			// A country may also close a name: "Environment Canada".
 			if (atStart || j >= end) && !(wordlike && d.personal[key]) {
@@ -553,16 +557,23 @@ func (d *doc) score(m *mention, c cand, countries, states map[string]float64, ne
 	case kindCountry:
 		// Population only breaks ties between countries sharing a
 		// demonym ("American": the United States, not American Samoa).
-		s = 10 + math.Log10(float64(r.population)+1)/10
+		s = 10 + math.Log10(float64(r.population)+1)/5
 		if len(m.cands) > 1 && countries[r.country] > 0 {
 			s += 2
 		}
 	case kindContinent:
 		s = 9
 	case kindAdmin1:
+		// A state beats a foreign namesake ("Virginia" in South Africa)
+		// and, where the article has other US states or towns, a country
+		// ("Georgia"); the United States alone is named by foreign news
+		// too often to count.
 		s = 11
-		if countries["US"] > 0 {
-			s += 2
+		for st, w := range states {
+			if st != r.admin1 && w > 0 {
+				s += 2
+				break
+			}
 		}
 	case kindRegion:
 		s = 10.5
