@@ -1,7 +1,11 @@
 package geo
 
 import (
+	"bytes"
+	"encoding/json"
+	"flag"
 	"os"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -9,6 +13,8 @@ import (
 
 	"github.com/newsflow/newsflow/pkg/article"
 )
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 var (
 	loadOnce   sync.Once
@@ -207,6 +213,39 @@ func TestReferenceStory(t *testing.T) {
 	}
 }
 
+// TestReferenceStoryGolden pins the whole output for the reference story;
+// go test -run Golden -update rewrites it after an intended change.
+func TestReferenceStoryGolden(t *testing.T) {
+	p := parser(t)
+	b, err := os.ReadFile("testdata/story-kerry-lavrov-geneva-syria-2016.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	title, body, _ := strings.Cut(string(b), "\n")
+	places, countries := p.Places(Field{Name: article.FieldTitle, Text: title}, Field{Name: article.FieldContent, Text: body})
+	got, err := json.MarshalIndent(struct {
+		Places    []article.Place `json:"places"`
+		Countries []string        `json:"countries"`
+	}{places, countries}, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = append(got, '\n')
+	const golden = "testdata/story-kerry-lavrov-geneva-syria-2016.places.golden.json"
+	if *update {
+		if err := os.WriteFile(golden, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test -run Golden -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("places differ from %s (run with -update after an intended change):\n%s", golden, got)
+	}
+}
+
 func names(places []article.Place) []string {
 	var out []string
 	for _, p := range places {
@@ -264,13 +303,27 @@ func FuzzPlaces(f *testing.F) {
 	})
 }
 
+// BenchmarkLoad measures start-up: the time to load the embedded
+// gazetteer and the heap the loaded parser holds.
 func BenchmarkLoad(b *testing.B) {
 	b.ReportAllocs()
+	var p *Parser
 	for b.Loop() {
-		if _, err := Load(); err != nil {
+		var err error
+		if p, err = Load(); err != nil {
 			b.Fatal(err)
 		}
 	}
+	b.StopTimer()
+	var before, after runtime.MemStats
+	p = nil
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	p, _ = Load()
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	runtime.KeepAlive(p)
+	b.ReportMetric(float64(after.HeapInuse-before.HeapInuse)/(1<<20), "heap-MiB")
 }
 
 // BenchmarkPlaces parses the fixture articles; articles/s is the figure.
