@@ -104,7 +104,8 @@ func newDoc(g *gazetteer, fields []Field) *doc {
 	d := &doc{g: g, fields: fields, toks: make([][]token, len(fields)),
 		lower: map[string]bool{}, personal: map[string]bool{}}
 	for i, f := range fields {
-		d.toks[i] = tokenize(f.Text, nil)
+		// About one token per six bytes of English text.
+		d.toks[i] = tokenize(f.Text, make([]token, 0, len(f.Text)/6+1))
 		for _, t := range d.toks[i] {
 			if !t.cap && !t.sentStart {
 				d.lower[t.key] = true

@@ -148,6 +148,10 @@ func wordKey(w string) (key string, capital, upper bool) {
 			upper = false
 		}
 	}
+	if ascii && !capital && strings.IndexFunc(w, func(r rune) bool { return r == '.' || ('A' <= r && r <= 'Z') }) < 0 {
+		// Already a key: share the text's bytes.
+		return w, capital, upper
+	}
 	if ascii {
 		var b strings.Builder
 		b.Grow(len(w))
