@@ -78,6 +78,8 @@ func TestPlaces(t *testing.T) {
 			nil, []string{"Kerry"}},
 		{"sentence-initial function word", "Of the 20 victims, most were children.",
 			nil, []string{"Of"}},
+		{"title-case headline", "Kerry, Lavrov Meet On Syria Conflict In Geneva",
+			map[string][2]string{"Syria": {"SY", ""}, "Geneva": {"CH", ""}}, nil},
 		{"no text", "", nil, nil},
 	}
 	for _, tt := range tests {
@@ -254,6 +256,28 @@ func names(places []article.Place) []string {
 	return out
 }
 
+func TestConcurrentPlaces(t *testing.T) {
+	p := parser(t)
+	b, err := os.ReadFile("testdata/story-kerry-lavrov-geneva-syria-2016.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := p.Places(Field{Name: article.FieldContent, Text: string(b)})
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for range 5 {
+				got, _ := p.Places(Field{Name: article.FieldContent, Text: string(b)})
+				if len(got) != len(want) {
+					t.Errorf("concurrent call gave %d places, want %d", len(got), len(want))
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
 func TestDeterministic(t *testing.T) {
 	p := parser(t)
 	b, err := os.ReadFile("testdata/story-kerry-lavrov-geneva-syria-2016.txt")
@@ -307,19 +331,19 @@ func FuzzPlaces(f *testing.F) {
 // gazetteer and the heap the loaded parser holds.
 func BenchmarkLoad(b *testing.B) {
 	b.ReportAllocs()
-	var p *Parser
 	for b.Loop() {
-		var err error
-		if p, err = Load(); err != nil {
+		if _, err := Load(); err != nil {
 			b.Fatal(err)
 		}
 	}
 	b.StopTimer()
 	var before, after runtime.MemStats
-	p = nil
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	p, _ = Load()
+	p, err := Load()
+	if err != nil {
+		b.Fatal(err)
+	}
 	runtime.GC()
 	runtime.ReadMemStats(&after)
 	runtime.KeepAlive(p)

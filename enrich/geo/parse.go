@@ -98,11 +98,14 @@ type doc struct {
 	personal map[string]bool // keys that end a multi-word capitalised name
 	ments    []mention
 	buf      []byte
+	// headline marks fields written in title case ("Kerry, Lavrov Meet
+	// On Syria Conflict"), where capitals do not delimit names.
+	headline []bool
 }
 
 func newDoc(g *gazetteer, fields []Field) *doc {
 	d := &doc{g: g, fields: fields, toks: make([][]token, len(fields)),
-		lower: map[string]bool{}, personal: map[string]bool{}}
+		lower: map[string]bool{}, personal: map[string]bool{}, headline: make([]bool, len(fields))}
 	for i, f := range fields {
 		// About one token per six bytes of English text.
 		d.toks[i] = tokenize(f.Text, make([]token, 0, len(f.Text)/6+1))
@@ -113,6 +116,7 @@ func newDoc(g *gazetteer, fields []Field) *doc {
 		}
 	}
 	for i := range fields {
+		d.headline[i] = titleCase(d.toks[i])
 		// A capitalised first word that the article also writes in lower
 		// case ("The", "In", "After") is no part of a name.
 		toks := d.toks[i]
@@ -123,7 +127,9 @@ func newDoc(g *gazetteer, fields []Field) *doc {
 				t.cap = false
 			}
 		}
-		d.scanCase(d.toks[i])
+		if !d.headline[i] {
+			d.scanCase(d.toks[i])
+		}
 	}
 	return d
 }
@@ -151,6 +157,21 @@ func (d *doc) scanCase(toks []token) {
 		}
 		i = j
 	}
+}
+
+// titleCase reports whether most words of four letters or more are
+// capitalised, as in a title-case headline.
+func titleCase(toks []token) bool {
+	long, capital := 0, 0
+	for _, t := range toks {
+		if len(t.key) >= 4 {
+			long++
+			if t.cap {
+				capital++
+			}
+		}
+	}
+	return long >= 3 && capital*5 >= long*4
 }
 
 // runEnd returns the end of the capitalised run that starts at i: tokens
@@ -348,6 +369,10 @@ func (d *doc) accept(fi int, toks []token, runStart, i, j int, cands []cand) (me
 	}
 	atStart := lead == i
 	whole := atStart && j >= end
+	if d.headline[fi] {
+		// Every word is capitalised: take names as they come.
+		atStart, whole, end = true, true, j
+	}
 	// An organisation named after the place still mentions it; another
 	// place named after it does not.
 	named := atStart && j < end && institutions[toks[j].key]
