@@ -627,7 +627,7 @@ func (d *doc) score(m *mention, c cand, countries, states map[string]float64, ne
 		}
 	}
 	if near && r.kind == kindPlace && len(m.cands) > 1 && d.nearOther(m, r) {
-		s += 1.5
+		s += 3
 	}
 	return s
 }
