@@ -78,6 +78,8 @@ func TestPlaces(t *testing.T) {
 			nil, []string{"Kerry"}},
 		{"sentence-initial function word", "Of the 20 victims, most were children.",
 			nil, []string{"Of"}},
+		{"one sense per article", "Police in London, Ky., said the fire in London spread.",
+			map[string][2]string{"London": {"US", "Kentucky"}}, nil},
 		{"title-case headline", "Kerry, Lavrov Meet On Syria Conflict In Geneva",
 			map[string][2]string{"Syria": {"SY", ""}, "Geneva": {"CH", ""}}, nil},
 		{"no text", "", nil, nil},

@@ -87,6 +87,7 @@ type mention struct {
 	ner        bool
 	weak       bool // a small place the article's context must support
 	chosen     int32
+	score      float64 // of the chosen record
 }
 
 // doc is the state of one Places call.
@@ -523,9 +524,41 @@ func (d *doc) resolve() {
 					best, bestScore = c.rec, s
 				}
 			}
-			m.chosen = best
+			m.chosen, m.score = best, bestScore
 		}
 	}
+	d.oneSense()
+}
+
+// oneSense gives every unqualified mention of a name the place its best
+// supported mention chose: after "London, Ky.", a bare "London" in the
+// same article is in Kentucky too.
+func (d *doc) oneSense() {
+	best := map[string]int{}
+	for k := range d.ments {
+		m := &d.ments[k]
+		if m.chosen < 0 {
+			continue
+		}
+		key := d.surface(m)
+		if b, ok := best[key]; !ok || m.score > d.ments[b].score {
+			best[key] = k
+		}
+	}
+	for k := range d.ments {
+		m := &d.ments[k]
+		if m.chosen >= 0 && m.qual == nil {
+			b := &d.ments[best[d.surface(m)]]
+			if slices.ContainsFunc(m.cands, func(c cand) bool { return c.rec == b.chosen }) {
+				m.chosen = b.chosen
+			}
+		}
+	}
+}
+
+// surface is the lower-cased text of a mention.
+func (d *doc) surface(m *mention) string {
+	return strings.ToLower(d.fields[m.field].Text[m.start:m.end])
 }
 
 // unambiguous returns a record whose country (and US state) a mention
