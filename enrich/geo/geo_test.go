@@ -384,3 +384,18 @@ func BenchmarkPlaces(b *testing.B) {
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "articles/s")
 }
+
+func TestOneSensePerArticle(t *testing.T) {
+	p := parser(t)
+	text := "Police in London, Ky., said the fire in London spread to London Road."
+	places, _ := p.Places(Field{Name: article.FieldContent, Text: text})
+	var londons []article.Place
+	for _, pl := range places {
+		if pl.Name == "London" {
+			londons = append(londons, pl)
+		}
+	}
+	if len(londons) != 1 || londons[0].Admin1 != "Kentucky" || len(londons[0].Mentions) != 2 {
+		t.Errorf("London resolved to %+v, want one place in Kentucky with two mentions", londons)
+	}
+}
