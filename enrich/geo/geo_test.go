@@ -114,13 +114,13 @@ func TestLocationsFromTagger(t *testing.T) {
 		return [2]int{i, i + len(s)}
 	}
 	places, _ := p.Places(Field{Name: article.FieldContent, Text: text,
-		Locations: [][2]int{span("Idlib province"), span("Nice"), {-1, 3}, {40, 400}, {5, 2}}})
+		Locations: [][2]int{span("Idlib province"), span("Nice"), span("Nice"), {-1, 3}, {40, 400}, {5, 2}}})
 	if pl := find(places, text, "Idlib province"); pl == nil || pl.CountryCode != "SY" {
 		t.Errorf("Idlib province: got %+v", pl)
 	}
 	// "Nice" is a stop name for the spotter, but a LOC mention resolves it.
-	if pl := find(places, text, "Nice"); pl == nil || pl.CountryCode != "FR" {
-		t.Errorf("Nice: got %+v", pl)
+	if pl := find(places, text, "Nice"); pl == nil || pl.CountryCode != "FR" || len(pl.Mentions) != 1 {
+		t.Errorf("Nice: got %+v, want one mention in France", pl)
 	}
 }
 

@@ -240,6 +240,10 @@ func (d *doc) spotLocation(fi int, loc [2]int, covered []bool) {
 	if i >= j {
 		return
 	}
+	// A span inside one already taken repeats it.
+	if !slices.Contains(covered[i:j], false) {
+		return
+	}
 	for k := i; k < j; k++ {
 		covered[k] = true
 	}
