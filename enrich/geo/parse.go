@@ -84,8 +84,7 @@ type mention struct {
 	start, end int
 	cands      []cand
 	qual       []int32 // records a ", State" qualifier names
-	ner        bool
-	weak       bool // a small place the article's context must support
+	weak       bool    // a small place the article's context must support
 	chosen     int32
 	score      float64 // of the chosen record
 }
@@ -135,9 +134,8 @@ func newDoc(g *gazetteer, fields []Field) *doc {
 	return d
 }
 
-// scanCase records words the article writes in lower case and the last
-// words of multi-word capitalised names that are not places ("John
-// Kerry"), which mark a bare "Kerry" as a person.
+// scanCase records the last words of multi-word capitalised names that are
+// not places ("John Kerry"), which mark a bare "Kerry" as a person.
 func (d *doc) scanCase(toks []token) {
 	for i := 0; i < len(toks); {
 		if !toks[i].cap {
@@ -185,9 +183,7 @@ func runEnd(toks []token, i int) int {
 	return j
 }
 
-// key joins the keys of toks[i:j] with spaces, reusing the doc's buffer.
-// The returned string is only valid until the next call; map lookups with
-// string(d.buf) do not allocate.
+// key joins the keys of toks[i:j] with spaces.
 func (d *doc) key(toks []token, i, j int) string {
 	d.buf = d.buf[:0]
 	for k := i; k < j; k++ {
@@ -199,6 +195,8 @@ func (d *doc) key(toks []token, i, j int) string {
 	return string(d.buf)
 }
 
+// lookup returns the gazetteer records named toks[i:j]. It builds the key
+// in the doc's buffer: a map index with string(d.buf) does not allocate.
 func (d *doc) lookup(toks []token, i, j int) []cand {
 	d.buf = d.buf[:0]
 	for k := i; k < j; k++ {
@@ -251,7 +249,7 @@ func (d *doc) spotLocation(fi int, loc [2]int, covered []bool) {
 	if cands == nil {
 		return
 	}
-	m := mention{field: fi, start: s, end: e, cands: cands, ner: true, chosen: -1}
+	m := mention{field: fi, start: s, end: e, cands: cands, chosen: -1}
 	m.qual = d.qualifier(toks, j)
 	d.ments = append(d.ments, m)
 }
