@@ -303,7 +303,7 @@ func (d *doc) spotText(fi int, toks []token, covered []bool) {
 		// A state abbreviation after a town the gazetteer lacks:
 		// "Wintersville, Ohio", "Cottonport, La.".
 		if i > 0 && t.gap == gapComma && toks[i-1].cap && d.g.names[t.key] == nil {
-			if q := d.g.qualifiers[t.key]; q != nil && (t.upper || strings.HasSuffix(d.fields[fi].Text[:t.end+min(1, len(d.fields[fi].Text)-t.end)], ".")) {
+			if q := d.g.qualifiers[t.key]; q != nil && (t.upper || abbreviated(d.fields[fi].Text, t)) {
 				m := mention{field: fi, start: t.start, end: t.end, chosen: -1}
 				for _, r := range q {
 					m.cands = append(m.cands, cand{rec: r})
@@ -335,6 +335,11 @@ func (d *doc) spotText(fi int, toks []token, covered []bool) {
 		}
 		i++
 	}
+}
+
+// abbreviated reports whether t is written with a dot: "La.", "S.C.".
+func abbreviated(text string, t token) bool {
+	return text[t.end-1] == '.' || (t.end < len(text) && text[t.end] == '.')
 }
 
 // longest returns the longest gazetteer name starting at toks[i].
