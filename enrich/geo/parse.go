@@ -46,6 +46,8 @@ var institutions = map[string]bool{
 	"mall": true, "center": true, "centre": true, "zoo": true, "museum": true,
 	"state": true, "government": true, "ministry": true, "embassy": true, "army": true,
 	"national": true, "municipal": true, "district": true, "court": true, "general": true,
+	"times": true, "post": true, "herald": true, "tribune": true, "journal": true,
+	"gazette": true, "daily": true, "news": true, "stock": true, "port": true,
 }
 
 // placeHeads after a name in one capitalised run make another place:
@@ -426,10 +428,11 @@ func (d *doc) accept(fi int, toks []token, runStart, i, j int, cands []cand) (me
 		case !(whole || named) || wordlike:
 		case qual != nil:
 			keep = append(keep, c)
-		case c.via == viaName && r.population >= minPop,
-			c.via == viaAlt && r.population >= spotAltPopulation:
+		case c.via == viaName && r.population >= minPop:
 			keep = append(keep, c)
-		case c.via == viaName:
+		case c.via == viaName || r.population >= spotAltPopulation:
+			// A small place, or a foreign spelling ("Sarkh" is also
+			// Chad's Sarh): only where the article's context is.
 			keep = append(keep, c)
 			weak = true
 		}
@@ -442,6 +445,7 @@ func (d *doc) accept(fi int, toks []token, runStart, i, j int, cands []cand) (me
 		for _, c := range keep {
 			r := &d.g.recs[c.rec]
 			if r.kind != kindPlace || (c.via == viaName && r.population >= minPop) {
+				// A strong candidate came along: no context needed.
 				weak = false
 				break
 			}
@@ -645,6 +649,14 @@ func (d *doc) score(m *mention, c cand, countries, states map[string]float64, ne
 		s = 10.5
 	default:
 		s = 2 * math.Log10(float64(r.population)+10)
+		// "Hong Kong", "Singapore", "Luxembourg": the country, not its
+		// city of the same name.
+		if slices.ContainsFunc(m.cands, func(c cand) bool {
+			o := &d.g.recs[c.rec]
+			return o.kind == kindCountry && o.country == r.country
+		}) {
+			s -= 5
+		}
 	}
 	if c.via == viaAlt {
 		s -= 3
@@ -658,7 +670,7 @@ func (d *doc) score(m *mention, c cand, countries, states map[string]float64, ne
 			break
 		}
 	}
-	if r.kind == kindPlace || r.kind == kindAdmin1 || r.kind == kindRegion {
+	if r.kind == kindPlace || r.kind == kindRegion {
 		if countries[r.country] > 0 {
 			s += 2
 		}

@@ -55,9 +55,9 @@ func TestGoldCorpora(t *testing.T) {
 		docs                             []Doc
 		precision, recall, acc161, given float64
 	}{
-		{"LGL", lgl, 0.89, 0.61, 0.84, 0.70},
+		{"LGL", lgl, 0.89, 0.61, 0.835, 0.69},
 		{"TR-News dev half", dev, 0.96, 0.81, 0.94, 0.86},
-		{"TR-News held-out half", held, 0.88, 0.81, 0.895, 0.82},
+		{"TR-News held-out half", held, 0.88, 0.81, 0.90, 0.83},
 	}
 	var rows []Row
 	for _, tt := range tests {
