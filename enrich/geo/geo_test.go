@@ -399,3 +399,55 @@ func TestOneSensePerArticle(t *testing.T) {
 		t.Errorf("London resolved to %+v, want one place in Kentucky with two mentions", londons)
 	}
 }
+
+// TestFixtureArticles checks real articles for mistakes a reader of the map
+// would notice.
+func TestFixtureArticles(t *testing.T) {
+	p := parser(t)
+	tests := []struct {
+		file string
+		// want maps a place name to its country; absent lists countries
+		// that must not appear.
+		want   map[string]string
+		absent []string
+	}{
+		{"article-aljazeera-afghanistan-helicopter-crash.txt",
+			map[string]string{"Kabul": "AF", "Afghanistan": "AF"}, []string{"TD"}},
+		{"article-nytimes-trump-trade-war-china.txt",
+			map[string]string{"Washington": "US", "Beijing": "CN", "Hanoi": "VN"}, nil},
+		{"article-guardian-hong-kong-editorial.txt",
+			map[string]string{"Hong Kong": "HK", "Xinjiang": "CN"}, nil},
+		{"article-polygraph-syria-rukban-al-tanf-factcheck.txt",
+			map[string]string{"Damascus": "SY", "Homs": "SY", "Rukban": "JO"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			b, err := os.ReadFile("../../testdata/articles/" + tt.file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			title, body, _ := strings.Cut(string(b), "\n")
+			places, countries := p.Places(Field{Name: article.FieldTitle, Text: title}, Field{Name: article.FieldContent, Text: body})
+			seen := map[string]int{}
+			for _, pl := range places {
+				seen[pl.Name]++
+				if want, ok := tt.want[pl.Name]; ok && pl.CountryCode != want {
+					t.Errorf("%s in %s, want %s", pl.Name, pl.CountryCode, want)
+				}
+			}
+			for name := range tt.want {
+				if seen[name] != 1 {
+					t.Errorf("%s appears %d times in %v", name, seen[name], names(places))
+				}
+			}
+			for _, c := range tt.absent {
+				if slices.Contains(countries, c) {
+					t.Errorf("countries %v include %s", countries, c)
+				}
+			}
+			if p := find(places, body, "Washington"); p != nil && p.Admin1 != "District of Columbia" {
+				t.Errorf("Washington resolved to %s, %s", p.Name, p.Admin1)
+			}
+		})
+	}
+}
