@@ -78,6 +78,8 @@ func TestPlaces(t *testing.T) {
 			nil, []string{"Kerry"}},
 		{"sentence-initial function word", "Of the 20 victims, most were children.",
 			nil, []string{"Of"}},
+		{"dotted abbreviation alone", "Overdose deaths in B.C. rose, officials in Trenton, N.J., said.",
+			map[string][2]string{"B.C.": {"CA", ""}, "N.J.": {"US", "New Jersey"}}, nil},
 		{"one sense per article", "Police in London, Ky., said the fire in London spread.",
 			map[string][2]string{"London": {"US", "Kentucky"}}, nil},
 		{"title-case headline", "Kerry, Lavrov Meet On Syria Conflict In Geneva",

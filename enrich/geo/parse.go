@@ -302,9 +302,10 @@ func (d *doc) spotText(fi int, toks []token, covered []bool) {
 		if i == 0 || !(t.gap == gapSpace || t.gap == gapHyphen) || !toks[i-1].cap {
 			runStart = i
 		}
-		// A state abbreviation after a town the gazetteer lacks:
-		// "Wintersville, Ohio", "Cottonport, La.".
-		if i > 0 && t.gap == gapComma && toks[i-1].cap && d.g.names[t.key] == nil {
+		// A state abbreviation after a town the gazetteer lacks
+		// ("Cottonport, La."), or one dotted inside ("in B.C.").
+		afterTown := i > 0 && t.gap == gapComma && toks[i-1].cap
+		if d.g.names[t.key] == nil && (afterTown || strings.Contains(d.fields[fi].Text[t.start:t.end], ".")) {
 			if q := d.g.qualifiers[t.key]; q != nil && (t.upper || abbreviated(d.fields[fi].Text, t)) {
 				m := mention{field: fi, start: t.start, end: t.end, chosen: -1}
 				for _, r := range q {
