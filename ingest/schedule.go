@@ -97,9 +97,11 @@ func (s Schedule) Backoff(url string, interval time.Duration, failures int, now 
 }
 
 // Adapt returns a feed's interval from how often it publishes: the
-// average gap between its dated items of the last week, halved so a new
-// story waits half a gap on average, within the feed's bounds. A feed
-// with no dated items in the week drifts towards its upper bound.
+// average gap between its dated items of the last week (a feed lists
+// only its latest items, so the gap is measured over the span they
+// cover), halved so a new story waits half a gap on average, within the
+// feed's bounds. A feed with fewer than two dated items in the week
+// drifts towards its upper bound. It also returns the articles per day.
 func (s Schedule) Adapt(f Feed, current time.Duration, arts []*article.Article, now time.Time) (time.Duration, float64) {
 	lo, hi := s.bounds(f)
 	if current <= 0 {
@@ -107,17 +109,29 @@ func (s Schedule) Adapt(f Feed, current time.Duration, arts []*article.Article, 
 	}
 	week := 7 * 24 * time.Hour
 	n := 0
+	var oldest, newest time.Time
 	for _, a := range arts {
-		if !a.PublishedInferred && now.Sub(a.PublishedAt) < week && !a.PublishedAt.After(now.Add(time.Hour)) {
-			n++
+		t := a.PublishedAt
+		if a.PublishedInferred || now.Sub(t) > week || t.After(now.Add(time.Hour)) {
+			continue
+		}
+		n++
+		if oldest.IsZero() || t.Before(oldest) {
+			oldest = t
+		}
+		if t.After(newest) {
+			newest = t
 		}
 	}
-	perDay := float64(n) / 7
-	var next time.Duration
+	next := current + current/4
+	perDay := 0.0
 	if n >= 2 {
-		next = week / time.Duration(n) / 2
-	} else {
-		next = current + current/4
+		// The span runs to now: a feed that went quiet is slower than
+		// its last burst.
+		span := max(now.Sub(oldest), time.Minute)
+		gap := span / time.Duration(n)
+		next = gap / 2
+		perDay = float64(n) / span.Hours() * 24
 	}
 	return min(max(next, lo), hi), perDay
 }
