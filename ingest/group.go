@@ -134,6 +134,9 @@ func (in *Ingester) Run(ctx context.Context) error {
 		select {
 		case <-done:
 		case <-ctx.Done():
+			// Closing the group ends the generation, whose polls then
+			// finish and save their state before the group is left.
+			group.Close()
 			<-done
 			return nil
 		}
@@ -155,6 +158,7 @@ func (in *Ingester) own(ctx context.Context, parts []int) error {
 		return nil
 	}
 	sched := newScheduler(in.poller, in.cfg.Ingest.Concurrency)
+	sched.drain = in.cfg.Ingest.FetchTimeout + 10*time.Second
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	ctx, cancel := context.WithCancel(ctx)

@@ -13,6 +13,7 @@ import (
 type scheduler struct {
 	poller  *Poller
 	workers int
+	drain   time.Duration // how long polls in flight may take after run's ctx ends
 
 	mu      sync.Mutex
 	tasks   map[string]*task
@@ -22,7 +23,7 @@ type scheduler struct {
 }
 
 func newScheduler(p *Poller, workers int) *scheduler {
-	return &scheduler{poller: p, workers: max(1, workers), tasks: map[string]*task{}, wake: make(chan struct{}, 1)}
+	return &scheduler{poller: p, workers: max(1, workers), drain: 15 * time.Second, tasks: map[string]*task{}, wake: make(chan struct{}, 1)}
 }
 
 // upsert adds a feed, or changes the options of one already scheduled
@@ -89,6 +90,14 @@ func (s *scheduler) poke() {
 func (s *scheduler) run(ctx context.Context) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
+	// Polls in flight when ctx ends (shutdown, or a rebalance taking the
+	// feeds away) finish within the drain time: cutting one off between
+	// the publish and the state save would make the next owner publish
+	// its articles again.
+	pollCtx, stopPolls := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopPolls()
+	stopDrain := context.AfterFunc(ctx, func() { time.AfterFunc(s.drain, stopPolls) })
+	defer stopDrain()
 	work := make(chan *task)
 	var wg sync.WaitGroup
 	for range s.workers {
@@ -96,7 +105,7 @@ func (s *scheduler) run(ctx context.Context) error {
 		go func() {
 			defer wg.Done()
 			for t := range work {
-				s.poll(ctx, t, cancel)
+				s.poll(pollCtx, t, cancel)
 			}
 		}()
 	}
@@ -150,11 +159,10 @@ func (s *scheduler) dispatch(ctx context.Context, work chan<- *task) {
 func (s *scheduler) poll(ctx context.Context, t *task, fail context.CancelCauseFunc) {
 	wasFailing := t.state.Health == Failing
 	_, err := s.poller.Poll(ctx, t)
-	if ctx.Err() != nil {
-		return
-	}
 	if err != nil {
-		fail(err)
+		if ctx.Err() == nil {
+			fail(err)
+		}
 		return
 	}
 	s.mu.Lock()
