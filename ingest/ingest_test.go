@@ -1,7 +1,9 @@
 package ingest
 
 import (
+	"net/url"
 	"os"
+	"slices"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -202,4 +204,112 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+func FuzzCanonicalItemURL(f *testing.F) {
+	for _, s := range []string{
+		"https://www.rappler.com/world/kerry-lavrov?utm_source=rss&utm_medium=feed#top",
+		"HTTP://Example.COM:80/a/../b?b=2&a=1&fbclid=x",
+		"http://scripting.com/2017/06/26.html#a080605",
+		"//no-scheme.example/x",
+		"https://[::1]:443/%zz",
+	} {
+		f.Add(s, "http://base.example/feed")
+	}
+	f.Fuzz(func(t *testing.T, link, base string) {
+		b, err := url.Parse(base)
+		if err != nil {
+			return
+		}
+		u, err := resolve(b, link)
+		if err != nil {
+			return
+		}
+		c, err := canonicalItemURL(u, map[string]bool{})
+		if err != nil {
+			return
+		}
+		// Canonical URLs are fixed points and carry no tracking.
+		again, err := article.CanonicalURL(c)
+		if err != nil || again != c {
+			t.Fatalf("canonical %q of %q canonicalizes to %q, %v", c, link, again, err)
+		}
+		if strings.Contains(c, "utm_") && !strings.Contains(u.Path, "utm_") && !strings.Contains(u.Host, "utm_") {
+			q, _ := url.ParseQuery(u.RawQuery)
+			for k := range q {
+				if strings.HasPrefix(strings.ToLower(k), "utm_") {
+					t.Fatalf("canonical %q keeps a utm_ parameter", c)
+				}
+			}
+		}
+	})
+}
+
+func FuzzParseOPML(f *testing.F) {
+	b, err := os.ReadFile("../deploy/feeds.opml")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(b)
+	f.Add([]byte(`<opml><body><outline text="x" xmlUrl="http://a.example/rss"/></body></opml>`))
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		feeds, err := ParseOPML(doc)
+		if err != nil {
+			return
+		}
+		for _, fd := range feeds {
+			if u, err := url.Parse(fd.URL); err != nil || u.Host == "" {
+				t.Fatalf("feed with unusable url %q", fd.URL)
+			}
+		}
+	})
+}
+
+func TestOPML(t *testing.T) {
+	feeds, err := LoadFeedList("../deploy/feeds.opml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(feeds) < 5 {
+		t.Fatalf("%d feeds", len(feeds))
+	}
+	var syria *Feed
+	for i := range feeds {
+		if strings.Contains(feeds[i].URL, "syria") {
+			syria = &feeds[i]
+		}
+	}
+	if syria == nil || syria.Language != "en" || syria.Country != "GB" || !slices.Contains(syria.Tags, "Middle East") || !syria.FullText || syria.MaxInterval != time.Hour {
+		t.Errorf("the Guardian Syria outline read as %+v", syria)
+	}
+	for _, tt := range []struct{ name, in, want string }{
+		{"not opml", "<rss/>", "not an OPML document"},
+		{"no feeds", "<opml><body><outline text='empty folder'/></body></opml>", "no outline"},
+		{"bad url", "<opml><body><outline text='x' xmlUrl='ftp://a/b'/></body></opml>", `outline[1] ("x"): url`},
+		{"bad option", "<opml><body><outline text='x' xmlUrl='http://a.example/' fullText='maybe'/></body></opml>", "fullText"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := ParseOPML([]byte(tt.in)); err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("got %v, want an error containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestFixtureGaps(t *testing.T) {
+	if arts := parseFixture(t, "rss20-scriptingnews-duplicate-guids.xml"); len(arts) != 48 {
+		t.Errorf("scriptingnews: %d articles, want 50 items less 2 duplicate guids", len(arts))
+	}
+	if arts := parseFixture(t, "rss092-userland-gratefuldead-enclosures.xml"); len(arts) != 3 {
+		t.Errorf("RSS 0.92 items without link or guid: %d articles, want 3", len(arts))
+	}
+	arts := parseFixture(t, "rss20-iso88591-no-xmldecl-cerclepsy.xml")
+	if len(arts) != 9 || !strings.Contains(arts[0].Title, "Perturbateurs endocriniens") {
+		t.Fatalf("cerclepsy: %d articles", len(arts))
+	}
+	for _, a := range arts {
+		if strings.ContainsRune(a.Title+a.Summary, '\uFFFD') {
+			t.Errorf("cerclepsy %q is not clean UTF-8", a.Title)
+		}
+	}
 }
