@@ -313,3 +313,76 @@ func TestFixtureGaps(t *testing.T) {
 		}
 	}
 }
+
+// TestFixtureArticles pins what each fixture feed comes out as: its
+// number of articles (duplicates merged, empty items skipped) and, for
+// the legacy charsets, the first title in the right script.
+func TestFixtureArticles(t *testing.T) {
+	tests := []struct {
+		file  string
+		n     int
+		title string // the first article's title contains this
+	}{
+		{"atom03-shiftjis-milliontimes.xml", 15, "ビルドとステアの違い"},
+		{"atom10-daringfireball-xmlbase.xml", 47, ""}, // two linked-list posts point at one URL
+		{"atom10-github-commits-media-thumbnail.xml", 20, ""},
+		{"atom10-reddit-mediarss.xml", 25, ""},
+		{"jsonfeed10-daringfireball.json", 48, ""},
+		{"jsonfeed10-pxlnv-http-version-uri.json", 20, ""},
+		{"jsonfeed11-3960-fboes.json", 20, ""},
+		{"rss090-rdf-heise.xml", 60, ""},
+		{"rss091-iso88591-tjrs-court-news.xml", 1, "Comitê completa 150 dias de atuação"},
+		{"rss091-koi8r-aif-health-doctype.xml", 17, "Как пережить новогоднюю ночь"},
+		{"rss092-userland-gratefuldead-enclosures.xml", 3, "Grateful Dead"},
+		{"rss10-big5-coolloud.xml", 20, "不見棺材不走人"},
+		{"rss10-biorxiv-no-xmldecl.rdf", 30, ""},
+		{"rss10-windows1250-bbc-hungarian-duplicate-items.xml", 55, "még évekig tarthat a lázadás"},
+		{"rss20-aktuality-sk-invalid-image-in-item.xml", 30, ""},
+		{"rss20-bbc-urdu-rtl.xml", 26, "امریکی عسکری امداد"},
+		{"rss20-bbc-world-2017-cdata.xml", 3, ""},
+		{"rss20-donthitsave-utf8-bom-cr-newlines.xml", 10, ""},
+		{"rss20-dustri-very-long-items.xml", 25, ""},
+		{"rss20-gb2312-acnnewswire.xml", 8, "中国银联"},
+		{"rss20-gb2312-kc0011-nonrfc-dates.xml", 20, "建国35周年纪念"},
+		{"rss20-gdacs-disaster-alerts-bom-crlf.xml", 20, ""}, // three items repeated
+		{"rss20-guardian-international-reformatted.xml", 99, ""},
+		{"rss20-huffpost-worldnews-enclosures.xml", 31, ""},
+		{"rss20-ilgiornale-double-escaped-entities.xml", 1, ""},
+		{"rss20-ilmessaggero-mondo-noxmldecl-mojibake.xml", 1, "Missili Polonia"},
+		{"rss20-iso88591-golem.xml", 40, "Hinweise auf PC-Umsetzung"},
+		{"rss20-iso88591-no-xmldecl-cerclepsy.xml", 9, "Perturbateurs endocriniens"}, // one empty item
+		{"rss20-koi8r-newsru.xml", 30, "Турции"},
+		{"rss20-kryogenix-relative-enclosure-url.xml", 1, ""},
+		{"rss20-livemint-news-guid-not-permalink.xml", 25, ""},
+		{"rss20-macworld-no-guid-relative-links.xml", 30, ""},
+		{"rss20-rappler-kerry-lavrov-syria-reference.xml", 1, "Kerry, Lavrov meet on Syria conflict"},
+		{"rss20-reuters-worldnews-feedburner.xml", 10, ""},
+		{"rss20-scriptingnews-duplicate-guids.xml", 48, ""},
+		{"rss20-theomnishow-podcast-enclosures.xml", 4, ""},
+		{"rss20-windows1251-ibash.xml", 50, "Цитата #17703"},
+		{"rss20-windows1251-newsru.xml", 30, "Турции"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			arts := parseFixture(t, tt.file)
+			if len(arts) != tt.n {
+				t.Fatalf("%d articles, want %d", len(arts), tt.n)
+			}
+			if !strings.Contains(arts[0].Title, tt.title) {
+				t.Errorf("first title %q lacks %q", arts[0].Title, tt.title)
+			}
+		})
+	}
+	t.Run("dates gofeed cannot read", func(t *testing.T) {
+		a := parseFixture(t, "rss20-gb2312-kc0011-nonrfc-dates.xml")[0]
+		if a.PublishedInferred || a.PublishedAt != time.Date(2020, 1, 10, 14, 33, 0, 0, time.UTC) {
+			t.Errorf("2020/1/10 14:33:00 read as %s (inferred %v)", a.PublishedAt, a.PublishedInferred)
+		}
+	})
+	t.Run("relative enclosure", func(t *testing.T) {
+		a := parseFixture(t, "rss20-kryogenix-relative-enclosure-url.xml")[0]
+		if a.ImageURL != "" && !strings.HasPrefix(a.ImageURL, "http") {
+			t.Errorf("image %q is not absolute", a.ImageURL)
+		}
+	})
+}

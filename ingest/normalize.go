@@ -91,6 +91,10 @@ func itemFragments(base *url.URL, items []*gofeed.Item) map[string]bool {
 // canonicalItemURL is the canonical form of an item's link, with its
 // fragment when the feed uses fragments to tell items apart.
 func canonicalItemURL(u *url.URL, fragments map[string]bool) (string, error) {
+	if strings.Trim(u.Hostname(), ".") == "" {
+		// A host of dots alone would canonicalize to no host at all.
+		return "", fmt.Errorf("URL %q has no host", u.Redacted())
+	}
 	c, err := article.CanonicalURL(u.String())
 	if err != nil {
 		return "", err
@@ -174,6 +178,8 @@ func normalizeItem(f Feed, parsed *gofeed.Feed, base *url.URL, it *gofeed.Item, 
 		a.PublishedAt = it.PublishedParsed.UTC()
 	case it.UpdatedParsed != nil && !it.UpdatedParsed.IsZero():
 		a.PublishedAt = it.UpdatedParsed.UTC()
+	default:
+		a.PublishedAt = parseLooseDate(firstNonEmpty(it.Published, it.Updated))
 	}
 	if a.PublishedAt.IsZero() || a.PublishedAt.After(fetchedAt.Add(maxFutureSkew)) || a.PublishedAt.Year() < 1990 {
 		a.PublishedAt, a.PublishedInferred = fetchedAt, true
@@ -329,4 +335,27 @@ func truncateText(s string, n int) string {
 		cut = sp
 	}
 	return strings.TrimSpace(s[:cut]) + "…"
+}
+
+// looseLayouts are date forms seen in feeds that gofeed does not read:
+// year first, so day and month cannot be confused. Without a zone they
+// are taken as UTC.
+var looseLayouts = []string{
+	"2006/1/2 15:04:05", "2006/1/2 15:04", "2006/1/2",
+	"2006-1-2 15:04:05", "2006-1-2 15:04", "2006-1-2",
+	"2006.1.2 15:04:05", "2006.1.2",
+	"2006年1月2日 15:04:05", "2006年1月2日 15:04", "2006年1月2日",
+}
+
+func parseLooseDate(s string) time.Time {
+	s = strings.Join(strings.Fields(s), " ")
+	if s == "" {
+		return time.Time{}
+	}
+	for _, layout := range looseLayouts {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC()
+		}
+	}
+	return time.Time{}
 }
