@@ -47,7 +47,15 @@ func NewClient(cfg config.Ingest) (*fetch.Client, error) {
 
 // ScheduleOf returns the schedule that cfg describes.
 func ScheduleOf(cfg config.Ingest) Schedule {
-	return Schedule{Interval: cfg.PollInterval, Min: cfg.MinInterval, Max: cfg.MaxInterval, MaxBackoff: cfg.MaxBackoff, FirstSpread: time.Minute}
+	// A starting interval outside the bounds widens them: an operator who
+	// asks for one-minute polls gets them.
+	return Schedule{
+		Interval:    cfg.PollInterval,
+		Min:         min(cfg.MinInterval, cfg.PollInterval),
+		Max:         max(cfg.MaxInterval, cfg.PollInterval),
+		MaxBackoff:  max(cfg.MaxBackoff, cfg.PollInterval),
+		FirstSpread: time.Minute,
+	}
 }
 
 // New returns the ingest stage of cfg, registering its metrics on reg.

@@ -237,3 +237,41 @@ func TestSchedulerPollsEachFeedOnce(t *testing.T) {
 		t.Errorf("%d fetches, want one per feed within the hour", got)
 	}
 }
+
+func TestPollMovedAndCharset(t *testing.T) {
+	latin1, err := os.ReadFile("../testdata/feeds/rss20-iso88591-no-xmldecl-cerclepsy.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var oldHits atomic.Int32
+	mux := http.NewServeMux()
+	mux.HandleFunc("/old.xml", func(w http.ResponseWriter, r *http.Request) {
+		oldHits.Add(1)
+		http.Redirect(w, r, "/new.xml", http.StatusMovedPermanently)
+	})
+	mux.HandleFunc("/new.xml", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/rss+xml; charset=ISO-8859-1")
+		w.Write(latin1)
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	sink := NewMemorySink(true)
+	p := NewPoller(testClient(), testSchedule, sink, nil, quiet(), prometheus.NewRegistry())
+	tk := newTask(Feed{URL: srv.URL + "/old.xml"}, nil)
+	for range 2 {
+		if res, err := p.Poll(context.Background(), tk); err != nil || res.Err != nil {
+			t.Fatal(err, res.Err)
+		}
+	}
+	if oldHits.Load() != 1 || tk.state.FetchURL != srv.URL+"/new.xml" {
+		t.Errorf("old URL asked %d times, fetch URL %q: the permanent redirect was not remembered", oldHits.Load(), tk.state.FetchURL)
+	}
+	if len(sink.Articles) != 9 || !strings.Contains(sink.Articles[0].Title, "Perturbateurs endocriniens : quels effets sur le cerveau") {
+		t.Fatalf("%d articles, first %q", len(sink.Articles), sink.Articles[0].Title)
+	}
+	for _, a := range sink.Articles {
+		if a.Feed.URL != srv.URL+"/old.xml" {
+			t.Errorf("article keeps feed URL %s, want the feed's own", a.Feed.URL)
+		}
+	}
+}
