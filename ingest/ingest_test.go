@@ -3,8 +3,8 @@ package ingest
 import (
 	"net/url"
 	"os"
-	"slices"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
