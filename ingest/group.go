@@ -293,9 +293,14 @@ func readPartition(ctx context.Context, cfg config.Kafka, topic string, p int, o
 		return 0, err
 	}
 	for {
-		m, err := r.ReadMessage(ctx)
+		// The end offset was measured before reading; should the messages
+		// before it be gone (a compaction in between), a quiet partition
+		// ends the read instead of blocking it.
+		rctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		m, err := r.ReadMessage(rctx)
+		cancel()
 		if err != nil {
-			if errors.Is(err, io.EOF) {
+			if errors.Is(err, io.EOF) || (rctx.Err() != nil && ctx.Err() == nil) {
 				break
 			}
 			return 0, fmt.Errorf("reading %s/%d: %w", topic, p, err)

@@ -230,7 +230,13 @@ func (p *Poller) dedup(t *task, arts []*article.Article) (fresh []*article.Artic
 // addFullText replaces the feed's teaser by the article page's text
 // where the page gives more.
 func (p *Poller) addFullText(ctx context.Context, arts []*article.Article) {
-	for _, a := range arts {
+	for i, a := range arts {
+		if i >= maxFullTextPages || ctx.Err() != nil {
+			// The rest keep the feed's text: a poll must stay short
+			// enough to finish within a rebalance.
+			p.metrics.fullText.WithLabelValues("skipped").Add(float64(len(arts) - i))
+			return
+		}
 		if a.URL == "" {
 			continue
 		}
@@ -251,6 +257,9 @@ func (p *Poller) addFullText(ctx context.Context, arts []*article.Article) {
 		}
 	}
 }
+
+// maxFullTextPages bounds the article pages fetched in one poll.
+const maxFullTextPages = 20
 
 // Stats counts the outcome of one round of polls.
 type Stats struct {

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -122,6 +123,9 @@ func TestReplicas(t *testing.T) {
 	for _, f := range files {
 		feeds = append(feeds, Feed{URL: srv.URL + "/" + filepath.Base(f)})
 	}
+	// A feed that is gone: it fails, turns failing, and stays scheduled.
+	missing := srv.URL + "/gone.xml"
+	feeds = append(feeds, Feed{URL: missing})
 	if _, err := Import(ctx, cfg, feeds, false); err != nil {
 		t.Fatal(err)
 	}
@@ -177,6 +181,27 @@ func TestReplicas(t *testing.T) {
 	}
 	if n := overlap.Load(); n > 0 {
 		t.Errorf("%d fetches of a feed overlapped another fetch of the same feed", n)
+	}
+	var events []HealthEvent
+	if err := ReadTopic(ctx, cfg.Kafka, cfg.Topics.FeedHealth, func(m kafkago.Message) {
+		e, err := DecodeHealthEvent(m.Value)
+		if err != nil || string(m.Key) != e.URL {
+			t.Errorf("health message %s: %v", m.Key, err)
+		}
+		events = append(events, e)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// Two feeds fail: the one that is gone and the truncated fixture.
+	// Each turns failing once, however often it moved between replicas.
+	want := map[string]string{missing: "HTTP 404", srv.URL + "/rss20-reuters-mostread-truncated-malformed.xml": "XML syntax error"}
+	for _, e := range events {
+		if e.Health != Failing || !strings.Contains(e.Error, want[e.URL]) || want[e.URL] == "" {
+			t.Errorf("unexpected health event %+v", e)
+		}
+	}
+	if len(events) != len(want) {
+		t.Errorf("%d health events, want %d", len(events), len(want))
 	}
 	t.Logf("%d feeds, %d articles, each published once", len(feeds), len(ids))
 }

@@ -40,7 +40,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		}),
 		fullText: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "newsflow_ingest_full_text_total",
-			Help: "Article pages fetched for full text, by outcome: ok, shorter (the feed had more), error.",
+			Help: "Articles of full-text feeds, by outcome: ok, shorter (the feed had more), error, skipped (over the per-poll page budget).",
 		}, []string{"outcome"}),
 		failing: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "newsflow_ingest_feeds_failing",
