@@ -18,6 +18,9 @@ import (
 
 	"github.com/newsflow/newsflow/ingest/fetch"
 	"github.com/newsflow/newsflow/pkg/article"
+	"github.com/newsflow/newsflow/pkg/config"
+	"github.com/newsflow/newsflow/pkg/kafka"
+	"github.com/newsflow/newsflow/pkg/testenv"
 )
 
 // BenchmarkPollFeeds polls 10,000 and 100,000 feeds of a local server
@@ -27,11 +30,45 @@ import (
 // feed's state and seen ids.
 func BenchmarkPollFeeds(b *testing.B) {
 	for _, n := range []int{10_000, 100_000} {
-		b.Run(fmt.Sprintf("feeds=%d", n), func(b *testing.B) { benchPoll(b, n) })
+		b.Run(fmt.Sprintf("feeds=%d", n), func(b *testing.B) {
+			benchPoll(b, n, func() (Sink, func() int64) {
+				s := &countingSink{}
+				return s, s.states.Load
+			})
+		})
 	}
 }
 
-func benchPoll(b *testing.B, n int) {
+// BenchmarkPollFeedsKafka is BenchmarkPollFeeds at 10,000 feeds with
+// every feed's state and the new articles written to the real broker,
+// as in production.
+func BenchmarkPollFeedsKafka(b *testing.B) {
+	cfg := testenv.Config(b, config.NeedKafka)
+	if err := kafka.EnsureTopics(context.Background(), cfg.Kafka.Brokers, kafka.Specs(cfg), nil); err != nil {
+		b.Fatal(err)
+	}
+	benchPoll(b, 10_000, func() (Sink, func() int64) {
+		s := &flushingSink{KafkaSink: NewKafkaSink(cfg, quiet())}
+		return s, s.saved.Load
+	})
+}
+
+// flushingSink counts the states a KafkaSink was handed and writes them
+// in batches as Run's flusher does.
+type flushingSink struct {
+	*KafkaSink
+	saved atomic.Int64
+}
+
+func (f *flushingSink) SaveState(ctx context.Context, s State) error {
+	if err := f.KafkaSink.SaveState(ctx, s); err != nil {
+		return err
+	}
+	f.saved.Add(1)
+	return nil
+}
+
+func benchPoll(b *testing.B, n int, newSink func() (Sink, func() int64)) {
 	feed, err := os.ReadFile("../testdata/feeds/rss20-livemint-news-guid-not-permalink.xml")
 	if err != nil {
 		b.Fatal(err)
@@ -67,7 +104,7 @@ func benchPoll(b *testing.B, n int) {
 	var peak uint64
 	for range b.N {
 		b.StopTimer()
-		sink := &countingSink{}
+		sink, saved := newSink()
 		p := NewPoller(client, Schedule{Interval: time.Hour, Min: time.Hour, Max: 2 * time.Hour, MaxBackoff: time.Hour, FirstSpread: time.Millisecond}, sink, nil, quiet(), prometheus.NewRegistry())
 		s := newScheduler(p, workers)
 		now := time.Now()
@@ -96,7 +133,7 @@ func benchPoll(b *testing.B, n int) {
 					return
 				case <-t.C:
 				}
-				done := int(sink.states.Load())
+				done := int(saved())
 				polled.Store(int64(done))
 				if done >= n {
 					cancel()
@@ -115,8 +152,16 @@ func benchPoll(b *testing.B, n int) {
 			peak = m
 		}
 		b.ReportMetric(float64(n)/elapsed.Seconds(), "fetches/s")
-		if int(sink.states.Load()) < n {
-			b.Fatalf("%d of %d feeds polled", sink.states.Load(), n)
+		if err := sink.Flush(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		if c, ok := sink.(interface{ Close() error }); ok {
+			if err := c.Close(); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if int(saved()) < n {
+			b.Fatalf("%d of %d feeds polled", saved(), n)
 		}
 		b.StartTimer()
 	}
