@@ -73,6 +73,7 @@ type task struct {
 	running bool
 	removed bool
 	pending *Feed
+	savedAt time.Time // when the state was last handed to the sink
 }
 
 func newTask(f Feed, st *State) *task {
@@ -106,6 +107,7 @@ type Result struct {
 // the items are tried again.
 func (p *Poller) Poll(ctx context.Context, t *task) (Result, error) {
 	now := p.now()
+	prev := t.state
 	st := t.state
 	st.LastAttempt = now
 	if st.Interval <= 0 {
@@ -205,13 +207,25 @@ func (p *Poller) Poll(ctx context.Context, t *task) (Result, error) {
 	} else if res.Err != nil {
 		p.log.Debug("polling feed", "feed_url", t.feed.URL, "failures", st.Failures, "err", res.Err)
 	}
-	saved := st
-	saved.Seen = t.seen.strings()
-	if err := p.sink.SaveState(ctx, saved); err != nil {
-		p.log.Warn("saving feed state", "feed_url", t.feed.URL, "err", err)
+	// A 304 that changes nothing but the times is not worth a state
+	// message at every poll: the feed-state topic would grow with every
+	// unchanged feed. A restart loses at most the next-due time of such
+	// a feed, which then gets an early, cheap conditional GET.
+	unchanged := res.NotModified && st.Health == prevHealth && st.FetchURL == prev.FetchURL && prev.Failures == 0
+	if !unchanged || now.Sub(t.savedAt) >= stateRefresh {
+		saved := st
+		saved.Seen = t.seen.strings()
+		if err := p.sink.SaveState(ctx, saved); err != nil {
+			p.log.Warn("saving feed state", "feed_url", t.feed.URL, "err", err)
+		}
+		t.savedAt = now
 	}
 	return res, nil
 }
+
+// stateRefresh is how often the state of a feed that answers 304 is
+// saved anyway, so the status shows its last success.
+const stateRefresh = time.Hour
 
 // dedup returns the articles not published before and the seen keys of
 // every article of the document, in document order.
