@@ -155,6 +155,9 @@ func (in *Ingester) Run(ctx context.Context) error {
 // over), then saves their state.
 func (in *Ingester) own(ctx context.Context, parts []int) error {
 	defer func() {
+		// Until the next assignment this replica owns nothing.
+		in.poller.metrics.owned.Set(0)
+		in.poller.metrics.failing.Set(0)
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
 		if err := in.sink.Flush(fctx); err != nil {
