@@ -13,10 +13,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	trafilatura "github.com/markusmobius/go-trafilatura"
 	"github.com/temoto/robotstxt"
@@ -81,9 +83,20 @@ func (e *Extractor) Extract(ctx context.Context, pageURL string) (string, error)
 // from pageURL. The charset comes from the header, a BOM or the page's
 // meta tag, and the text is UTF-8.
 func Text(page []byte, contentType, pageURL string) (string, error) {
-	r, err := charset.NewReader(bytes.NewReader(page), contentType)
-	if err != nil {
-		return "", fmt.Errorf("page %s: bad encoding: %w", pageURL, err)
+	// The charset as a browser finds it: BOM, header, <meta>; a page that
+	// declares none is UTF-8 when its bytes are, else windows-1252
+	// (WHATWG encoding sniffing). UTF-8 passes untouched.
+	var r io.Reader = bytes.NewReader(page)
+	enc, name, certain := charset.DetermineEncoding(page, contentType)
+	if !certain && utf8.Valid(page) {
+		name = "utf-8"
+	}
+	if name != "utf-8" {
+		utf, err := enc.NewDecoder().Bytes(page)
+		if err != nil {
+			return "", fmt.Errorf("page %s: bad encoding %s: %w", pageURL, name, err)
+		}
+		r = bytes.NewReader(utf)
 	}
 	u, _ := url.Parse(pageURL)
 	res, err := trafilatura.Extract(r, trafilatura.Options{
