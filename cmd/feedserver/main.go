@@ -41,9 +41,7 @@ func run(addr, dir string) error {
 	if err != nil {
 		return fmt.Errorf("listening on %s (choose another with -addr): %w", addr, err)
 	}
-	mux := http.NewServeMux()
-	mux.Handle("/feeds/", http.StripPrefix("/feeds/", withTypes(dir, http.FileServer(http.Dir(dir)))))
-	srv := &http.Server{Handler: logged(mux), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: logged(handler(dir)), ReadHeaderTimeout: 10 * time.Second}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	go func() {
@@ -57,6 +55,13 @@ func run(addr, dir string) error {
 		return err
 	}
 	return nil
+}
+
+// handler serves the files of dir under /feeds/.
+func handler(dir string) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/feeds/", http.StripPrefix("/feeds/", withTypes(dir, http.FileServer(http.Dir(dir)))))
+	return mux
 }
 
 // withTypes sets the content type feed readers expect, and an ETag from
