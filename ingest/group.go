@@ -14,7 +14,6 @@ import (
 	kafkago "github.com/segmentio/kafka-go"
 
 	"github.com/newsflow/newsflow/ingest/fetch"
-	"github.com/newsflow/newsflow/ingest/fulltext"
 	"github.com/newsflow/newsflow/pkg/config"
 	"github.com/newsflow/newsflow/pkg/kafka"
 )
@@ -59,14 +58,20 @@ func ScheduleOf(cfg config.Ingest) Schedule {
 }
 
 // New returns the ingest stage of cfg, registering its metrics on reg.
-// Close releases its Kafka writers.
-func New(cfg *config.Config, log *slog.Logger, reg prometheus.Registerer) (*Ingester, error) {
+// fullText, when not nil, makes the extractor for full-text feeds from
+// the stage's fetch client, so article pages share the feeds' limits,
+// politeness and guard (see ingest/fulltext). Close releases its Kafka
+// writers.
+func New(cfg *config.Config, log *slog.Logger, reg prometheus.Registerer, fullText func(*fetch.Client) FullText) (*Ingester, error) {
 	client, err := NewClient(cfg.Ingest)
 	if err != nil {
 		return nil, err
 	}
 	sink := NewKafkaSink(cfg, log)
-	ft := fulltext.New(client, cfg.Ingest.UserAgent)
+	var ft FullText
+	if fullText != nil {
+		ft = fullText(client)
+	}
 	return &Ingester{cfg: cfg, log: log, sink: sink, poller: NewPoller(client, ScheduleOf(cfg.Ingest), sink, ft, log, reg)}, nil
 }
 

@@ -31,7 +31,7 @@ type replica struct {
 func startReplica(t *testing.T, cfg *config.Config) *replica {
 	t.Helper()
 	reg := prometheus.NewRegistry()
-	in, err := New(cfg, quiet(), reg)
+	in, err := New(cfg, quiet(), reg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package ingest
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -18,7 +17,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/newsflow/newsflow/ingest/fetch"
-	"github.com/newsflow/newsflow/ingest/fulltext"
 )
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
@@ -275,49 +273,5 @@ func TestPollMovedAndCharset(t *testing.T) {
 		if a.Feed.URL != srv.URL+"/old.xml" {
 			t.Errorf("article keeps feed URL %s, want the feed's own", a.Feed.URL)
 		}
-	}
-}
-
-func TestPollFullText(t *testing.T) {
-	page, err := os.ReadFile("../testdata/articles/article-bbc-sweden-drops-assange-investigation.html")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var srvURL string
-	mux := http.NewServeMux()
-	mux.HandleFunc("/robots.txt", func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprint(w, "User-agent: *\nDisallow: /private/\n")
-	})
-	mux.HandleFunc("/feed.xml", func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintf(w, `<rss version="2.0"><channel><title>t</title><link>%[1]s/</link>
-<item><title>Sweden drops Assange rape investigation</title><link>%[1]s/news/assange</link><description>Teaser only.</description></item>
-<item><title>Kept out</title><link>%[1]s/private/x</link><description>Robots keep us out.</description></item>
-</channel></rss>`, srvURL)
-	})
-	mux.HandleFunc("/news/assange", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Write(page)
-	})
-	mux.HandleFunc("/private/x", func(w http.ResponseWriter, r *http.Request) {
-		t.Error("a page robots.txt disallows was fetched")
-	})
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
-	srvURL = srv.URL
-	client := testClient()
-	sink := NewMemorySink(true)
-	p := NewPoller(client, testSchedule, sink, fulltext.New(client, "newsflow/1"), quiet(), prometheus.NewRegistry())
-	if res, err := p.Poll(context.Background(), newTask(Feed{URL: srv.URL + "/feed.xml", FullText: true}, nil)); err != nil || res.Err != nil {
-		t.Fatal(err, res.Err)
-	}
-	if len(sink.Articles) != 2 {
-		t.Fatalf("%d articles", len(sink.Articles))
-	}
-	a, kept := sink.Articles[0], sink.Articles[1]
-	if !strings.Contains(a.Content, "Swedish prosecutors") || len(a.Content) < 1000 || a.Summary != "Teaser only." {
-		t.Errorf("full text: summary %q, content %.200q", a.Summary, a.Content)
-	}
-	if kept.Content != "" || kept.Summary != "Robots keep us out." {
-		t.Errorf("disallowed page: %+v", kept)
 	}
 }

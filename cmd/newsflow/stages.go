@@ -15,6 +15,8 @@ import (
 	"github.com/newsflow/newsflow/enrich/topics"
 	"github.com/newsflow/newsflow/index"
 	"github.com/newsflow/newsflow/ingest"
+	"github.com/newsflow/newsflow/ingest/fetch"
+	"github.com/newsflow/newsflow/ingest/fulltext"
 	"github.com/newsflow/newsflow/pkg/config"
 	"github.com/newsflow/newsflow/pkg/kafka"
 	"github.com/newsflow/newsflow/pkg/telemetry"
@@ -140,7 +142,7 @@ func newIngester(ctx context.Context, cfg *config.Config, log *slog.Logger, reg 
 		}
 		log.Info("feed list imported", "file", cfg.Ingest.Feeds, "feeds", len(feeds), "topic", cfg.Topics.Feeds)
 	}
-	in, err := ingest.New(cfg, log, reg)
+	in, err := ingest.New(cfg, log, reg, func(c *fetch.Client) ingest.FullText { return fulltext.New(c, cfg.Ingest.UserAgent) })
 	if err != nil {
 		return nil, usageError{err}
 	}
