@@ -52,6 +52,7 @@ func commands() []command {
 	return []command{
 		{"setup", "create the Kafka topics and the Elasticsearch template and alias (idempotent)", runSetup},
 		{"ingest", "poll the feeds and publish their articles (--once: one round, then exit)", runIngest},
+		{"feeds", "manage the feed list: feeds import FILE | check URL|FILE | status", runFeeds},
 		{"enrich", "tag raw articles and publish them enriched", runEnrich},
 		{"index", "write enriched articles to Elasticsearch", runIndex},
 		{"all", "run ingest, enrich and index in one process", runAll},

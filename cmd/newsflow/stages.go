@@ -15,6 +15,8 @@ import (
 	"github.com/newsflow/newsflow/enrich/topics"
 	"github.com/newsflow/newsflow/index"
 	"github.com/newsflow/newsflow/ingest"
+	"github.com/newsflow/newsflow/ingest/fetch"
+	"github.com/newsflow/newsflow/ingest/fulltext"
 	"github.com/newsflow/newsflow/pkg/config"
 	"github.com/newsflow/newsflow/pkg/kafka"
 	"github.com/newsflow/newsflow/pkg/telemetry"
@@ -76,20 +78,24 @@ func (p *process) run(ctx context.Context) error {
 func runIngest(ctx context.Context, e env, args []string) error {
 	var once bool
 	cfg, _, err := load(e, "ingest", args, config.NeedKafka|config.NeedFeeds, func(fs *flag.FlagSet) {
-		fs.BoolVar(&once, "once", false, "poll every feed once and exit after Kafka acknowledged the articles")
+		fs.BoolVar(&once, "once", false, "poll every feed once, from a clean state, and exit after Kafka acknowledged the articles")
 	})
 	if err != nil {
 		return err
 	}
 	log := logger(cfg, e)
 	proc := newProcess(cfg, log)
-	poller, err := newPoller(cfg, log, proc.reg)
+	in, err := newIngester(ctx, cfg, log, proc.reg, !once)
 	if err != nil {
 		return err
 	}
 	if once {
-		defer poller.Close()
-		st, err := poller.PollOnce(ctx)
+		defer in.Close()
+		feeds, err := onceFeeds(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		st, err := in.PollOnce(ctx, feeds)
 		fmt.Fprintf(e.stdout, "polled %d feeds (%d failed): %d articles published to %s\n", st.Feeds, st.Failed, st.Articles, cfg.Topics.Raw)
 		if err != nil {
 			return err
@@ -99,17 +105,49 @@ func runIngest(ctx context.Context, e env, args []string) error {
 		}
 		return nil
 	}
-	proc.add(poller.Run, poller)
+	proc.add(in.Run, in)
 	return proc.run(ctx)
 }
 
-func newPoller(cfg *config.Config, log *slog.Logger, reg prometheus.Registerer) (*ingest.Poller, error) {
-	feeds, err := ingest.LoadFeeds(cfg.Ingest.Feeds)
+// onceFeeds is the feed list of ingest --once: the file of
+// NEWSFLOW_FEEDS, or else the whole feeds topic.
+func onceFeeds(ctx context.Context, cfg *config.Config) ([]ingest.Feed, error) {
+	if cfg.Ingest.Feeds != "" {
+		feeds, err := ingest.LoadFeedList(cfg.Ingest.Feeds)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		return feeds, nil
+	}
+	feeds, err := topicFeeds(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if len(feeds) == 0 {
+		return nil, usageError{fmt.Errorf("no feeds: %s is empty and NEWSFLOW_FEEDS names no file", cfg.Topics.Feeds)}
+	}
+	return feeds, nil
+}
+
+// newIngester returns the ingest stage; with importList, the feed list
+// file of NEWSFLOW_FEEDS, if any, is first published to the feeds topic.
+func newIngester(ctx context.Context, cfg *config.Config, log *slog.Logger, reg prometheus.Registerer, importList bool) (*ingest.Ingester, error) {
+	if importList && cfg.Ingest.Feeds != "" {
+		feeds, err := ingest.LoadFeedList(cfg.Ingest.Feeds)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		if _, err := ingest.Import(ctx, cfg, feeds, false); err != nil {
+			return nil, err
+		}
+		log.Info("feed list imported", "file", cfg.Ingest.Feeds, "feeds", len(feeds), "topic", cfg.Topics.Feeds)
+	}
+	in, err := ingest.New(cfg, log, reg, func(c *fetch.Client) ingest.FullText { return fulltext.New(c, cfg.Ingest.UserAgent) })
 	if err != nil {
 		return nil, usageError{err}
 	}
-	log.Info("ingest running", "feeds", len(feeds), "topic", cfg.Topics.Raw, "poll_interval", cfg.Ingest.PollInterval)
-	return ingest.New(cfg, feeds, log, reg), nil
+	log.Info("ingest running", "topic", cfg.Topics.Raw, "group", cfg.Ingest.Group, "poll_interval", cfg.Ingest.PollInterval)
+	return in, nil
 }
 
 func runEnrich(ctx context.Context, e env, args []string) error {
@@ -169,7 +207,7 @@ func runAll(ctx context.Context, e env, args []string) error {
 	}
 	log := logger(cfg, e)
 	proc := newProcess(cfg, log)
-	poller, err := newPoller(cfg, log, proc.reg)
+	poller, err := newIngester(ctx, cfg, log, proc.reg, true)
 	if err != nil {
 		return err
 	}
