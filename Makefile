@@ -58,6 +58,10 @@ fuzz: ## run every fuzz target for FUZZTIME each
 	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
 	  done; done
 
+.PHONY: train-ner
+train-ner: ## retrain the English NER model enrich/entities/model/ner-v1.bin.gz from CoNLL-2003 (NEWSFLOW_DATA_DIR, default ../shared/data)
+	$(GO) run ./enrich/entities/cmd/nertrain -data "$${NEWSFLOW_DATA_DIR:-../shared/data}" -out enrich/entities/model/ner-v1.bin.gz
+
 services-up: ## start Kafka and Elasticsearch on loopback
 	scripts/services up
 

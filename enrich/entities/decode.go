@@ -64,12 +64,16 @@ type document struct {
 	feats   []uint64 // scratch
 	history map[uint64][]uint16
 	classes []int
+	off     uint32 // feature groups left out
 }
 
 // prepare tokenizes text and computes the token-level and document-level
 // facts the features need.
 func prepare(text string, m *modelData) *document {
 	d := &document{text: text}
+	if m != nil {
+		d.off = m.off
+	}
 	d.toks = appendTokens(make([]Token, 0, len(text)/5+1), text)
 	d.info = make([]tokInfo, len(d.toks))
 	var buf []byte
@@ -85,9 +89,6 @@ func prepare(text string, m *modelData) *document {
 		buf = analyzeToken(ti, text[tok.Start:tok.End], buf)
 		ti.first = tok.SentenceStart
 		ti.barrier = isBarrier(text[tok.Start:tok.End])
-		if m != nil {
-			m.wordFacts(ti, buf)
-		}
 	}
 	if start < len(d.toks) {
 		d.sents = append(d.sents, [2]int{start, len(d.toks)})
@@ -150,7 +151,7 @@ func (d *document) decode(s scorer, nclass, ntypes int, l learner, gold []int) [
 			// Scores of the features that pair the previous class with
 			// this token, for every previous class (0: sentence start).
 			for p := 0; p <= nclass; p++ {
-				pf := prevFeatures(v.pf[:0], p, ti)
+				pf := prevFeatures(v.pf[:0], p, ti, d.off)
 				s.score(pf, v.trans[(k*(nclass+1)+p)*nclass:(k*(nclass+1)+p+1)*nclass])
 			}
 			last := k == n-1 || d.info[i+1].barrier
@@ -184,9 +185,9 @@ func (d *document) learn(l learner, sent [2]int, pred, gold []int) {
 			l.add(feats, gold[k], 1)
 			l.add(feats, pred[k], -1)
 		}
-		pf = prevFeatures(pf[:0], gp, &d.info[i])
+		pf = prevFeatures(pf[:0], gp, &d.info[i], d.off)
 		l.add(pf, gold[k], 1)
-		pf = prevFeatures(pf[:0], pp, &d.info[i])
+		pf = prevFeatures(pf[:0], pp, &d.info[i], d.off)
 		l.add(pf, pred[k], -1)
 	}
 	l.tick(len(pred))
@@ -196,8 +197,8 @@ func (d *document) learn(l learner, sent [2]int, pred, gold []int) {
 // the previous class; the slice is reused by the next call.
 func (d *document) tokenFeatures(i int, sent [2]int) []uint64 {
 	ti := &d.info[i]
-	feats := staticFeatures(d.feats[:0], d.info, i, sent[0], sent[1])
-	if ti.capitalised || ti.flags&flagAllCaps != 0 {
+	feats := staticFeatures(d.feats[:0], d.info, i, sent[0], sent[1], d.off)
+	if d.off&groupHistory == 0 && (ti.capitalised || ti.flags&flagAllCaps != 0) {
 		if h := d.history[ti.lower]; h != nil {
 			for t, n := range h {
 				if n > 0 {
@@ -214,12 +215,12 @@ func (d *document) tokenFeatures(i int, sent [2]int) []uint64 {
 
 // prevFeatures appends the features pairing previous class p (0 at the
 // start of a sentence, else class+1) with the token.
-func prevFeatures(dst []uint64, p int, ti *tokInfo) []uint64 {
-	return append(dst,
-		mix(fPrev1, uint64(p)),
-		mix(mix(fPrevWord, uint64(p)), ti.lower),
-		mix(mix(fPrevShape, uint64(p)), ti.short),
-	)
+func prevFeatures(dst []uint64, p int, ti *tokInfo, off uint32) []uint64 {
+	dst = append(dst, mix(fPrev1, uint64(p)))
+	if off&groupPrevWord == 0 {
+		dst = append(dst, mix(mix(fPrevWord, uint64(p)), ti.lower), mix(mix(fPrevShape, uint64(p)), ti.short))
+	}
+	return dst
 }
 
 // remember records the class given to token i for the document-level

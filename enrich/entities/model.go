@@ -27,6 +27,7 @@ type modelData struct {
 	rows []int32
 	w    []float32
 	gaz  gazetteer
+	off  uint32 // feature groups the model was trained without
 }
 
 // gazetteer maps the hash of a lowercased token sequence to a bit set of
@@ -61,9 +62,6 @@ func (m *modelData) score(feats []uint64, out []float32) {
 	}
 }
 
-// wordFacts sets the word-level facts that come from the model's lists.
-func (m *modelData) wordFacts(ti *tokInfo, lower []byte) {}
-
 // gazetteerFacts marks tokens covered by gazetteer phrases, within
 // sentences, with the type and the token's position in the phrase.
 func (m *modelData) gazetteerFacts(d *document) {
@@ -97,8 +95,11 @@ func markGazetteer(d *document, gaz gazetteer) {
 						case j == i+n-1:
 							pos = posL
 						}
-						f := mix(fGazetteer, uint64(t<<4|pos))
-						d.info[j].gaz = append(d.info[j].gaz, f, mix(f, uint64(d.info[j].flags&(flagInitCap|flagAllCaps))))
+						ti := &d.info[j]
+						if int(ti.ngaz) < len(ti.gaz) {
+							ti.gaz[ti.ngaz] = uint16(t<<4 | pos)
+							ti.ngaz++
+						}
 					}
 				}
 			}
@@ -145,6 +146,7 @@ func (m *modelData) encode(w io.Writer) error {
 	for _, t := range m.types {
 		putS(t)
 	}
+	putU(uint64(m.off))
 	putU(uint64(len(m.gaz)))
 	for _, h := range sortedKeys(m.gaz) {
 		put64(h)
@@ -245,6 +247,7 @@ func decodeModel(data []byte) (*modelData, error) {
 		m.types = append(m.types, string(b))
 	}
 	m.nclass = labels{m.types}.n()
+	m.off = uint32(getU())
 	ngaz := getU()
 	if rerr != nil || ngaz > 1<<24 {
 		return nil, fmt.Errorf("model: reading gazetteer size: %v", rerr)

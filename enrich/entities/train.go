@@ -27,6 +27,8 @@ type TrainOptions struct {
 	// MinWeight drops features whose averaged weights are all smaller in
 	// magnitude, to keep the model file small.
 	MinWeight float64
+	// Without names feature groups (keys of FeatureGroups) to leave out.
+	Without []string
 	// Dev, when set, is tagged after every pass and Logf told its scores.
 	Dev  []Document
 	Logf func(format string, args ...any)
@@ -68,7 +70,15 @@ func Train(docs []Document, opts TrainOptions) (*Model, error) {
 		return nil, fmt.Errorf("training: %d entity types, at most 8", len(types))
 	}
 	lab := labels{types}
-	full := &modelData{types: types, nclass: lab.n(), gaz: make(gazetteer)}
+	var off uint32
+	for _, g := range opts.Without {
+		bit, ok := FeatureGroups[g]
+		if !ok {
+			return nil, fmt.Errorf("training: no feature group %q", g)
+		}
+		off |= bit
+	}
+	full := &modelData{types: types, nclass: lab.n(), gaz: make(gazetteer), off: off}
 	folds := max(opts.Folds, 1)
 	foldGaz := make([]gazetteer, folds)
 	for k := range foldGaz {
@@ -112,7 +122,7 @@ func Train(docs []Document, opts TrainOptions) (*Model, error) {
 	prepared := make([]*document, len(docs))
 	gold := make([][]int, len(docs))
 	for i, d := range docs {
-		fm := &modelData{types: types, nclass: lab.n(), gaz: foldGaz[i%folds]}
+		fm := &modelData{types: types, nclass: lab.n(), gaz: foldGaz[i%folds], off: off}
 		prepared[i] = prepare(d.Text, fm)
 		gold[i] = goldClasses(prepared[i], d.Gold, types)
 	}
@@ -273,7 +283,7 @@ func (p *perceptron) average(base *modelData, minWeight float64) *modelData {
 			features[f] = row
 		}
 	}
-	m := &modelData{types: base.types, nclass: base.nclass, gaz: base.gaz}
+	m := &modelData{types: base.types, nclass: base.nclass, gaz: base.gaz, off: base.off}
 	m.build(features)
 	return m
 }
