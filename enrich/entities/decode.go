@@ -65,6 +65,7 @@ type document struct {
 	history map[uint64][]uint16
 	classes []int
 	off     uint32 // feature groups left out
+	lattice *viterbi
 }
 
 // prepare tokenizes text and computes the token-level and document-level
@@ -139,10 +140,17 @@ func (d *document) decode(s scorer, nclass, ntypes int, l learner, gold []int) [
 	}
 	classes := d.classes[:len(d.toks)]
 	d.history = make(map[uint64][]uint16)
-	v := newViterbi(nclass)
+	v := d.viterbi(nclass)
 	for _, sent := range d.sents {
 		n := sent[1] - sent[0]
 		v.reset(n)
+		// The previous-class features alone are the same for every token
+		// of the sentence (the weights change between sentences while
+		// training).
+		for p := 0; p <= nclass; p++ {
+			v.one[0] = mix(fPrev1, uint64(p))
+			s.score(v.one[:], v.prev1[p*nclass:(p+1)*nclass])
+		}
 		for k := 0; k < n; k++ {
 			i := sent[0] + k
 			ti := &d.info[i]
@@ -151,8 +159,16 @@ func (d *document) decode(s scorer, nclass, ntypes int, l learner, gold []int) [
 			// Scores of the features that pair the previous class with
 			// this token, for every previous class (0: sentence start).
 			for p := 0; p <= nclass; p++ {
-				pf := prevFeatures(v.pf[:0], p, ti, d.off)
-				s.score(pf, v.trans[(k*(nclass+1)+p)*nclass:(k*(nclass+1)+p+1)*nclass])
+				row := v.trans[(k*(nclass+1)+p)*nclass : (k*(nclass+1)+p+1)*nclass]
+				if d.off&groupPrevWord == 0 {
+					v.pf = prevWordFeatures(v.pf[:0], p, ti)
+					s.score(v.pf, row)
+				} else {
+					clear(row)
+				}
+				for c, w := range v.prev1[p*nclass : (p+1)*nclass] {
+					row[c] += w
+				}
 			}
 			last := k == n-1 || d.info[i+1].barrier
 			v.step(k, last, ti.barrier)
@@ -218,9 +234,15 @@ func (d *document) tokenFeatures(i int, sent [2]int) []uint64 {
 func prevFeatures(dst []uint64, p int, ti *tokInfo, off uint32) []uint64 {
 	dst = append(dst, mix(fPrev1, uint64(p)))
 	if off&groupPrevWord == 0 {
-		dst = append(dst, mix(mix(fPrevWord, uint64(p)), ti.lower), mix(mix(fPrevShape, uint64(p)), ti.short))
+		dst = prevWordFeatures(dst, p, ti)
 	}
 	return dst
+}
+
+// prevWordFeatures appends the features pairing previous class p with
+// the token's word and shape.
+func prevWordFeatures(dst []uint64, p int, ti *tokInfo) []uint64 {
+	return append(dst, mix(mix(fPrevWord, uint64(p)), ti.lower), mix(mix(fPrevShape, uint64(p)), ti.short))
 }
 
 // remember records the class given to token i for the document-level
@@ -250,10 +272,18 @@ type viterbi struct {
 	trans  []float32 // [token][prev+1][class]
 	delta  []float32 // best score of a path ending in [token][class]
 	back   []int32
+	prev1  []float32 // [prev+1][class], the previous-class features alone
 	pf     []uint64
+	one    [1]uint64
 }
 
-func newViterbi(nclass int) *viterbi { return &viterbi{nclass: nclass} }
+// viterbi returns the document's lattice, sized for nclass classes.
+func (d *document) viterbi(nclass int) *viterbi {
+	if d.lattice == nil || d.lattice.nclass != nclass {
+		d.lattice = &viterbi{nclass: nclass, prev1: make([]float32, (nclass+1)*nclass)}
+	}
+	return d.lattice
+}
 
 func (v *viterbi) reset(n int) {
 	nc := v.nclass

@@ -23,11 +23,17 @@ type modelData struct {
 	types  []string
 	nclass int
 	// Open-addressing table from feature hash to row of w; key 0 is empty.
-	keys []uint64
-	rows []int32
-	w    []float32
-	gaz  gazetteer
-	off  uint32 // feature groups the model was trained without
+	slots []slot
+	w     []float32
+	gaz   gazetteer
+	off   uint32 // feature groups the model was trained without
+}
+
+// slot is one entry of the feature table: key and row side by side, so
+// that a lookup touches one cache line.
+type slot struct {
+	key uint64
+	row uint32
 }
 
 // gazetteer maps the hash of a lowercased token sequence to a bit set of
@@ -40,16 +46,17 @@ func phraseHash(h, tok uint64) uint64 { return mix(h+0x51, tok) }
 // score implements scorer.
 func (m *modelData) score(feats []uint64, out []float32) {
 	clear(out)
-	mask := uint64(len(m.keys) - 1)
+	mask := uint64(len(m.slots) - 1)
 	n := m.nclass
 	for _, f := range feats {
 		if f == 0 {
 			continue
 		}
 		for s := f & mask; ; s = (s + 1) & mask {
-			k := m.keys[s]
+			k := m.slots[s].key
 			if k == f {
-				row := m.w[int(m.rows[s])*n : int(m.rows[s])*n+n]
+				r := int(m.slots[s].row) * n
+				row := m.w[r : r+n]
 				for c, v := range row {
 					out[c] += v
 				}
@@ -110,20 +117,20 @@ func markGazetteer(d *document, gaz gazetteer) {
 // build turns rows of weights keyed by feature hash into the lookup table.
 func (m *modelData) build(features map[uint64][]float32) {
 	size := 1
-	for size < len(features)*2 {
+	// A table at most a quarter full keeps the probes for the many
+	// features the model does not know short.
+	for size < len(features)*4 {
 		size <<= 1
 	}
-	m.keys = make([]uint64, size)
-	m.rows = make([]int32, size)
+	m.slots = make([]slot, size)
 	m.w = make([]float32, 0, len(features)*m.nclass)
 	mask := uint64(size - 1)
 	for f, row := range features {
 		s := f & mask
-		for m.keys[s] != 0 {
+		for m.slots[s].key != 0 {
 			s = (s + 1) & mask
 		}
-		m.keys[s] = f
-		m.rows[s] = int32(len(m.w) / m.nclass)
+		m.slots[s] = slot{key: f, row: uint32(len(m.w) / m.nclass)}
 		m.w = append(m.w, row...)
 	}
 }
@@ -162,9 +169,9 @@ func (m *modelData) encode(w io.Writer) error {
 	}
 	put64(uint64(math.Float32bits(scale)))
 	var keys []uint64
-	for _, k := range m.keys {
-		if k != 0 {
-			keys = append(keys, k)
+	for _, sl := range m.slots {
+		if sl.key != 0 {
+			keys = append(keys, sl.key)
 		}
 	}
 	sortUint64(keys)
@@ -194,10 +201,10 @@ func (m *modelData) encode(w io.Writer) error {
 }
 
 func (m *modelData) lookupRow(f uint64) []float32 {
-	mask := uint64(len(m.keys) - 1)
-	for s := f & mask; m.keys[s] != 0; s = (s + 1) & mask {
-		if m.keys[s] == f {
-			r := int(m.rows[s])
+	mask := uint64(len(m.slots) - 1)
+	for s := f & mask; m.slots[s].key != 0; s = (s + 1) & mask {
+		if m.slots[s].key == f {
+			r := int(m.slots[s].row)
 			return m.w[r*m.nclass : r*m.nclass+m.nclass]
 		}
 	}
