@@ -361,7 +361,8 @@ func (v *viterbi) best(out []int) []int {
 // spans.
 func isBarrier(tok string) bool {
 	switch tok {
-	case "(", ")", "[", "]", "{", "}", "\"", "\u201c", "\u201d", "\u00ab", "\u00bb", ";":
+	case "(", ")", "[", "]", "{", "}", "\"", "\u201c", "\u201d", "\u00ab", "\u00bb", ";",
+		"\u2018", "\u2018\u2018", "\u2019\u2019", "''", "``":
 		return true
 	}
 	return false

@@ -13,6 +13,8 @@ import (
 	_ "embed"
 	"encoding/hex"
 	"fmt"
+	"strings"
+	"unicode"
 )
 
 // ModelFile is the embedded model's file name under model/.
@@ -66,7 +68,32 @@ func (t *Tagger) Version() string { return t.version }
 func (t *Tagger) Tag(text string) []Mention {
 	d := prepare(text, t.model)
 	classes := d.decode(t.model, t.model.nclass, len(t.model.types), nil, nil)
-	return reconcile(d.spans(classes, t.model.types), t.dict.find(d))
+	return tidy(text, reconcile(d.spans(classes, t.model.types), t.dict.find(d)))
+}
+
+// titles are courtesy titles that name a person but are not part of the
+// name, as CoNLL-2003 annotates them ("Mr Assange" is "Assange").
+var titles = map[string]bool{
+	"Mr": true, "Mr.": true, "Mrs": true, "Mrs.": true, "Ms": true, "Ms.": true, "Miss": true,
+	"Dr": true, "Dr.": true, "Sir": true, "Dame": true, "Prof": true, "Prof.": true,
+}
+
+// tidy drops mentions without a letter or digit and strips a leading
+// courtesy title, making the rest a person.
+func tidy(text string, ms []Mention) []Mention {
+	out := ms[:0]
+	for _, m := range ms {
+		s := text[m.Start:m.End]
+		if strings.IndexFunc(s, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) < 0 {
+			continue
+		}
+		if sp := strings.IndexByte(s, ' '); sp > 0 && titles[s[:sp]] {
+			rest := strings.TrimLeft(s[sp:], " ")
+			m = Mention{Type: "PER", Start: m.End - len(rest), End: m.End}
+		}
+		out = append(out, m)
+	}
+	return out
 }
 
 func tagWith(m *modelData, text string) []Mention {
