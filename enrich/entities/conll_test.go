@@ -116,3 +116,31 @@ func FuzzReadCoNLL(f *testing.F) {
 		}
 	})
 }
+
+func TestEvaluateExactMatch(t *testing.T) {
+	docs := []Document{{
+		Text: "John Kerry met Sergei Lavrov in Geneva",
+		Gold: []Span{{"PER", 0, 10}, {"PER", 15, 28}, {"LOC", 32, 38}},
+	}}
+	tag := func(string) []Mention {
+		return []Mention{
+			{"PER", 0, 10},  // exact: TP
+			{"PER", 22, 28}, // wrong span: FP and the gold is a FN
+			{"ORG", 32, 38}, // wrong type: FP ORG, FN LOC
+		}
+	}
+	s := Evaluate(docs, tag)
+	want := map[string]Counts{"PER": {TP: 1, FP: 1, FN: 1}, "LOC": {FN: 1}, "ORG": {FP: 1}}
+	for typ, c := range want {
+		if s.ByType[typ] != c {
+			t.Errorf("%s: %+v, want %+v", typ, s.ByType[typ], c)
+		}
+	}
+	all := s.Overall()
+	if p, r := all.Precision(), all.Recall(); p != 1.0/3 || r != 1.0/3 {
+		t.Errorf("precision %.3f recall %.3f, want 1/3 each", p, r)
+	}
+	if f := (Counts{}).F1(); f != 0 {
+		t.Errorf("F1 of nothing = %v, want 0", f)
+	}
+}
