@@ -89,6 +89,9 @@ func prepare(text string, m *modelData) *document {
 		ti := &d.info[i]
 		buf = analyzeToken(ti, text[tok.Start:tok.End], buf)
 		ti.first = tok.SentenceStart
+		if m != nil {
+			ti.cluster = m.clusters[ti.lower]
+		}
 		ti.barrier = isBarrier(text[tok.Start:tok.End])
 	}
 	if start < len(d.toks) {

@@ -31,6 +31,8 @@ const (
 	fHistory     // a type this word was given earlier in the document
 	fGazetteer   // gazetteer type and position of a match covering the token
 	fHistoryNone // capitalised word not tagged earlier in the document
+	fCluster     // word cluster of the token
+	fClusterAt   // word cluster of a neighbour
 )
 
 // Feature groups that training can leave out, to measure what each adds.
@@ -43,6 +45,7 @@ const (
 	groupHistory               // types given to the word earlier in the document
 	groupPrevWord              // previous class with the word and shape
 	groupGazetteer             // gazetteer matches
+	groupClusters              // word clusters of the word and its neighbours
 )
 
 // FeatureGroups names the feature groups TrainOptions.Without accepts.
@@ -54,6 +57,7 @@ var FeatureGroups = map[string]uint32{
 	"history":   groupHistory,
 	"prev-word": groupPrevWord,
 	"gazetteer": groupGazetteer,
+	"clusters":  groupClusters,
 }
 
 // Token flags.
@@ -118,6 +122,7 @@ type tokInfo struct {
 	capsLine                  bool // in a sentence written in capitals
 	docLower, docCap          bool
 	capitalised               bool
+	cluster                   [2]uint16 // fine and coarse word cluster + 1 (0: none)
 	gaz                       [8]uint16 // gazetteer matches: category<<4 | BILOU position
 	ngaz                      uint8
 }
@@ -319,6 +324,20 @@ func staticFeatures(dst []uint64, toks []tokInfo, i, sentStart, sentEnd int, off
 		}
 		if t.docCap {
 			dst = append(dst, mix(fDocCap, uint64(t.flags)))
+		}
+	}
+	if off&groupClusters == 0 {
+		for level, c := range t.cluster {
+			dst = append(dst, mix(fCluster+uint64(level)<<8, uint64(c)))
+		}
+		for _, o := range [2]int{-1, 1} {
+			j := i + o
+			if j < sentStart || j >= sentEnd {
+				continue
+			}
+			for level, c := range toks[j].cluster {
+				dst = append(dst, mix(fClusterAt+uint64(level)<<8+uint64(o+1)<<16, uint64(c)))
+			}
 		}
 	}
 	if off&groupGazetteer == 0 {

@@ -23,10 +23,11 @@ type modelData struct {
 	types  []string
 	nclass int
 	// Open-addressing table from feature hash to row of w; key 0 is empty.
-	slots []slot
-	w     []float32
-	gaz   gazetteer
-	off   uint32 // feature groups the model was trained without
+	slots    []slot
+	w        []float32
+	gaz      gazetteer
+	clusters wordClusters
+	off      uint32 // feature groups the model was trained without
 }
 
 // slot is one entry of the feature table: key and row side by side, so
@@ -159,6 +160,13 @@ func (m *modelData) encode(w io.Writer) error {
 		put64(h)
 		bw.WriteByte(m.gaz[h])
 	}
+	putU(uint64(len(m.clusters)))
+	for _, h := range sortedKeys(m.clusters) {
+		put64(h)
+		c := m.clusters[h]
+		putU(uint64(c[0]))
+		putU(uint64(c[1]))
+	}
 	maxAbs := float32(0)
 	for _, v := range m.w {
 		maxAbs = max(maxAbs, float32(math.Abs(float64(v))))
@@ -267,6 +275,19 @@ func decodeModel(data []byte) (*modelData, error) {
 			return nil, fmt.Errorf("model: reading gazetteer: %w", err)
 		}
 		m.gaz[h] = t
+	}
+	nclusters := getU()
+	if rerr != nil || nclusters > 1<<24 {
+		return nil, fmt.Errorf("model: reading word clusters size: %v", rerr)
+	}
+	m.clusters = make(wordClusters, nclusters)
+	for range nclusters {
+		h := get64()
+		fine, coarse := getU(), getU()
+		if rerr != nil || fine > math.MaxUint16 || coarse > math.MaxUint16 {
+			return nil, fmt.Errorf("model: reading word clusters: %v", rerr)
+		}
+		m.clusters[h] = [2]uint16{uint16(fine), uint16(coarse)}
 	}
 	scale := math.Float32frombits(uint32(get64()))
 	nrows := getU()

@@ -27,6 +27,10 @@ type TrainOptions struct {
 	// MinWeight drops features whose averaged weights are all smaller in
 	// magnitude, to keep the model file small.
 	MinWeight float64
+	// Unlabelled texts, when given, are grouped into word clusters
+	// (Clusters) whose ids become features.
+	Unlabelled []string
+	Clusters   ClusterOptions
 	// Without names feature groups (keys of FeatureGroups) to leave out.
 	Without []string
 	// Dev, when set, is tagged after every pass and Logf told its scores.
@@ -79,6 +83,10 @@ func Train(docs []Document, opts TrainOptions) (*Model, error) {
 		off |= bit
 	}
 	full := &modelData{types: types, nclass: lab.n(), gaz: make(gazetteer), off: off}
+	if len(opts.Unlabelled) > 0 && off&groupClusters == 0 {
+		full.clusters = learnClusters(opts.Unlabelled, opts.Clusters)
+		logf("word clusters: %d words", len(full.clusters))
+	}
 	folds := max(opts.Folds, 1)
 	foldGaz := make([]gazetteer, folds)
 	for k := range foldGaz {
@@ -122,7 +130,7 @@ func Train(docs []Document, opts TrainOptions) (*Model, error) {
 	prepared := make([]*document, len(docs))
 	gold := make([][]int, len(docs))
 	for i, d := range docs {
-		fm := &modelData{types: types, nclass: lab.n(), gaz: foldGaz[i%folds], off: off}
+		fm := &modelData{types: types, nclass: lab.n(), gaz: foldGaz[i%folds], clusters: full.clusters, off: off}
 		prepared[i] = prepare(d.Text, fm)
 		gold[i] = goldClasses(prepared[i], d.Gold, types)
 	}
@@ -283,7 +291,7 @@ func (p *perceptron) average(base *modelData, minWeight float64) *modelData {
 			features[f] = row
 		}
 	}
-	m := &modelData{types: base.types, nclass: base.nclass, gaz: base.gaz, off: base.off}
+	m := &modelData{types: base.types, nclass: base.nclass, gaz: base.gaz, clusters: base.clusters, off: base.off}
 	m.build(features)
 	return m
 }

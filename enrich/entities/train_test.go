@@ -45,7 +45,16 @@ func syntheticDocs() []Document {
 
 func TestTrainLearnsAndRoundTrips(t *testing.T) {
 	docs := syntheticDocs()
-	opts := TrainOptions{Iterations: 5, Seed: 7, Folds: 2, Names: []Name{{Type: "LOC", Text: "Accra"}, {Type: "FIRST", Text: "Kofi"}}}
+	var texts []string
+	for _, d := range docs {
+		texts = append(texts, d.Text)
+	}
+	opts := TrainOptions{
+		Iterations: 5, Seed: 7, Folds: 2,
+		Names:      []Name{{Type: "LOC", Text: "Accra"}, {Type: "FIRST", Text: "Kofi"}},
+		Unlabelled: texts,
+		Clusters:   ClusterOptions{Fine: 6, Coarse: 2, MinCount: 2, Contexts: 20, Iterations: 5, Seed: 1},
+	}
 	m, err := Train(docs, opts)
 	if err != nil {
 		t.Fatal(err)
@@ -65,6 +74,9 @@ func TestTrainLearnsAndRoundTrips(t *testing.T) {
 		t.Errorf("Tag(%q) = %v, want %v", text, names, want)
 	}
 
+	if len(m.data.clusters) == 0 {
+		t.Error("no word clusters learned")
+	}
 	var buf bytes.Buffer
 	if err := m.Encode(&buf); err != nil {
 		t.Fatal(err)
@@ -139,5 +151,22 @@ func TestTagConcurrent(t *testing.T) {
 	close(errs)
 	for got := range errs {
 		t.Errorf("concurrent Entities differ: %s", got)
+	}
+}
+
+func TestLearnClustersGroupsAlikeWords(t *testing.T) {
+	var texts []string
+	for _, city := range []string{"Paris", "Oslo", "Lima", "Rome"} {
+		for _, verb := range []string{"ran", "sat", "ate", "slept"} {
+			texts = append(texts, "We flew to "+city+" today .", "They "+verb+" quickly .")
+		}
+	}
+	cl := learnClusters(texts, ClusterOptions{Fine: 3, Coarse: 2, MinCount: 2, Contexts: 20, Iterations: 10, Seed: 3})
+	id := func(w string) uint16 { return cl[hashString(w)][0] }
+	if id("paris") == 0 || id("paris") != id("oslo") || id("lima") != id("rome") || id("paris") != id("rome") {
+		t.Errorf("cities in different clusters: %d %d %d %d", id("paris"), id("oslo"), id("lima"), id("rome"))
+	}
+	if id("ran") != id("slept") || id("ran") == id("paris") {
+		t.Errorf("verbs: ran %d slept %d, cities %d", id("ran"), id("slept"), id("paris"))
 	}
 }
