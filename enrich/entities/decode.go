@@ -48,6 +48,13 @@ type scorer interface {
 	score(feats []uint64, out []float32)
 }
 
+// prevFilter tells which words and shapes have weights paired with the
+// previous class, so that the others need no lookups.
+type prevFilter interface {
+	hasPrevWord(lower uint64) bool
+	hasPrevShape(short uint64) bool
+}
+
 // learner is a model in training: it is told which classes' weights to
 // raise or lower for a feature set, and when a token has been seen.
 type learner interface {
@@ -161,14 +168,22 @@ func (d *document) decode(s scorer, nclass, ntypes int, l learner, gold []int) [
 			s.score(feats, v.emit[k*nclass:(k+1)*nclass])
 			// Scores of the features that pair the previous class with
 			// this token, for every previous class (0: sentence start).
+			word, shape := d.off&groupPrevWord == 0, d.off&groupPrevWord == 0
+			if f, ok := s.(prevFilter); ok && word {
+				// Most words never had a weight paired with the previous
+				// class: skip their lookups.
+				word, shape = f.hasPrevWord(ti.lower), f.hasPrevShape(ti.short)
+			}
 			for p := 0; p <= nclass; p++ {
 				row := v.trans[(k*(nclass+1)+p)*nclass : (k*(nclass+1)+p+1)*nclass]
-				if d.off&groupPrevWord == 0 {
-					v.pf = prevWordFeatures(v.pf[:0], p, ti)
-					s.score(v.pf, row)
-				} else {
-					clear(row)
+				v.pf = v.pf[:0]
+				if word {
+					v.pf = append(v.pf, mix(mix(fPrevWord, uint64(p)), ti.lower))
 				}
+				if shape {
+					v.pf = append(v.pf, mix(mix(fPrevShape, uint64(p)), ti.short))
+				}
+				s.score(v.pf, row)
 				for c, w := range v.prev1[p*nclass : (p+1)*nclass] {
 					row[c] += w
 				}

@@ -28,6 +28,30 @@ type modelData struct {
 	gaz      gazetteer
 	clusters wordClusters
 	off      uint32 // feature groups the model was trained without
+	// Words and shapes that have features paired with the previous class.
+	prevWords, prevShapes map[uint64]bool
+}
+
+func (m *modelData) hasPrevWord(lower uint64) bool  { return m.prevWords[lower] }
+func (m *modelData) hasPrevShape(short uint64) bool { return m.prevShapes[short] }
+
+// findPrevKeys fills prevWords and prevShapes from the tokens of the
+// training documents, the only ones that can have such features.
+func (m *modelData) findPrevKeys(docs []*document) {
+	m.prevWords, m.prevShapes = map[uint64]bool{}, map[uint64]bool{}
+	for _, d := range docs {
+		for i := range d.info {
+			ti := &d.info[i]
+			for p := 0; p <= m.nclass; p++ {
+				if !m.prevWords[ti.lower] && m.lookupRow(mix(mix(fPrevWord, uint64(p)), ti.lower)) != nil {
+					m.prevWords[ti.lower] = true
+				}
+				if !m.prevShapes[ti.short] && m.lookupRow(mix(mix(fPrevShape, uint64(p)), ti.short)) != nil {
+					m.prevShapes[ti.short] = true
+				}
+			}
+		}
+	}
 }
 
 // slot is one entry of the feature table: key and row side by side, so
@@ -167,6 +191,12 @@ func (m *modelData) encode(w io.Writer) error {
 		putU(uint64(c[0]))
 		putU(uint64(c[1]))
 	}
+	for _, set := range []map[uint64]bool{m.prevWords, m.prevShapes} {
+		putU(uint64(len(set)))
+		for _, h := range sortedKeys(set) {
+			put64(h)
+		}
+	}
 	maxAbs := float32(0)
 	for _, v := range m.w {
 		maxAbs = max(maxAbs, float32(math.Abs(float64(v))))
@@ -288,6 +318,16 @@ func decodeModel(data []byte) (*modelData, error) {
 			return nil, fmt.Errorf("model: reading word clusters: %v", rerr)
 		}
 		m.clusters[h] = [2]uint16{uint16(fine), uint16(coarse)}
+	}
+	for _, set := range []*map[uint64]bool{&m.prevWords, &m.prevShapes} {
+		n := getU()
+		if rerr != nil || n > 1<<24 {
+			return nil, fmt.Errorf("model: reading previous-class keys: %v", rerr)
+		}
+		*set = make(map[uint64]bool, n)
+		for range n {
+			(*set)[get64()] = true
+		}
 	}
 	scale := math.Float32frombits(uint32(get64()))
 	nrows := getU()

@@ -155,12 +155,15 @@ func Train(docs []Document, opts TrainOptions) (*Model, error) {
 		}
 		logf("pass %d: %d of %d tokens wrong (%.2f%%), %d features", it, errs, tokens, 100*float64(errs)/float64(tokens), len(p.index))
 		if len(opts.Dev) > 0 {
-			m := &Model{data: p.average(full, 0)}
-			s := Evaluate(opts.Dev, m.Tag)
+			dm := p.average(full, 0)
+			dm.findPrevKeys(prepared)
+			s := Evaluate(opts.Dev, (&Model{data: dm}).Tag)
 			logf("pass %d dev: %s", it, s.Summary())
 		}
 	}
-	return &Model{data: p.average(full, opts.MinWeight)}, nil
+	m := p.average(full, opts.MinWeight)
+	m.findPrevKeys(prepared)
+	return &Model{data: m}, nil
 }
 
 // entityTypes returns the sorted types of the gold spans.
