@@ -46,11 +46,11 @@ func TestCoNLLDev(t *testing.T) {
 	s := Evaluate(docs, tagger(t).Tag)
 	t.Logf("eng.testa:\n%s", s.Table())
 	core, all := s.Overall("PER", "ORG", "LOC"), s.Overall()
-	if f := core.F1(); f < 0.925 {
-		t.Errorf("F1 on PER+ORG+LOC = %.4f, want at least 0.925", f)
+	if f := core.F1(); f < 0.93 {
+		t.Errorf("F1 on PER+ORG+LOC = %.4f, want at least 0.93", f)
 	}
-	if f := all.F1(); f < 0.92 {
-		t.Errorf("F1 on all types = %.4f, want at least 0.92", f)
+	if f := all.F1(); f < 0.925 {
+		t.Errorf("F1 on all types = %.4f, want at least 0.925", f)
 	}
 }
 
