@@ -73,20 +73,42 @@ type document struct {
 	classes []int
 	off     uint32 // feature groups left out
 	lattice *viterbi
+	// Scratch reused between texts.
+	lowerSeen, capSeen map[uint64]bool
+	buf                []byte
 }
 
 // prepare tokenizes text and computes the token-level and document-level
 // facts the features need.
 func prepare(text string, m *modelData) *document {
-	d := &document{text: text}
+	d := new(document)
+	d.reset(text, m)
+	return d
+}
+
+// reset prepares d for text, reusing its memory.
+func (d *document) reset(text string, m *modelData) {
+	d.text = text
+	d.off = 0
 	if m != nil {
 		d.off = m.off
 	}
-	d.toks = appendTokens(make([]Token, 0, len(text)/5+1), text)
-	d.info = make([]tokInfo, len(d.toks))
-	var buf []byte
-	lowerSeen := make(map[uint64]bool)
-	capSeen := make(map[uint64]bool)
+	d.toks = appendTokens(d.toks[:0], text)
+	if cap(d.info) < len(d.toks) {
+		d.info = make([]tokInfo, len(d.toks))
+	} else {
+		d.info = d.info[:len(d.toks)]
+		clear(d.info)
+	}
+	d.sents = d.sents[:0]
+	if d.lowerSeen == nil {
+		d.lowerSeen, d.capSeen, d.history = map[uint64]bool{}, map[uint64]bool{}, map[uint64][]uint16{}
+	}
+	clear(d.lowerSeen)
+	clear(d.capSeen)
+	clear(d.history)
+	lowerSeen, capSeen := d.lowerSeen, d.capSeen
+	buf := d.buf
 	start := 0
 	for i, tok := range d.toks {
 		if tok.SentenceStart && i > start {
@@ -136,7 +158,7 @@ func prepare(text string, m *modelData) *document {
 	if m != nil {
 		m.gazetteerFacts(d)
 	}
-	return d
+	d.buf = buf
 }
 
 // decode assigns a class to every token: the best class sequence of
@@ -149,7 +171,7 @@ func (d *document) decode(s scorer, nclass, ntypes int, l learner, gold []int) [
 		d.classes = make([]int, len(d.toks))
 	}
 	classes := d.classes[:len(d.toks)]
-	d.history = make(map[uint64][]uint16)
+	clear(d.history)
 	v := d.viterbi(nclass)
 	for _, sent := range d.sents {
 		n := sent[1] - sent[0]

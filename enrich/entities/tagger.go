@@ -14,6 +14,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+	"sync"
 	"unicode"
 )
 
@@ -43,6 +44,7 @@ type Tagger struct {
 	aliases *aliasTable
 	dict    *dictionary
 	version string
+	docs    sync.Pool // *document scratch space
 }
 
 // Load returns the tagger with the embedded model and alias list.
@@ -66,9 +68,16 @@ func (t *Tagger) Version() string { return t.version }
 // file are found even where the model misses them, and give their type.
 // It does no I/O.
 func (t *Tagger) Tag(text string) []Mention {
-	d := prepare(text, t.model)
+	d, _ := t.docs.Get().(*document)
+	if d == nil {
+		d = new(document)
+	}
+	d.reset(text, t.model)
 	classes := d.decode(t.model, t.model.nclass, len(t.model.types), nil, nil)
-	return tidy(text, reconcile(d.spans(classes, t.model.types), t.dict.find(d)))
+	ms := tidy(text, reconcile(d.spans(classes, t.model.types), t.dict.find(d)))
+	d.text = ""
+	t.docs.Put(d)
+	return ms
 }
 
 // titles are courtesy titles that name a person but are not part of the
