@@ -1,6 +1,9 @@
 package entities
 
-import "math"
+import (
+	"math"
+	"strings"
+)
 
 // Positions of a class within an entity, BILOU.
 const (
@@ -125,6 +128,22 @@ func (d *document) reset(text string, m *modelData) {
 	}
 	if start < len(d.toks) {
 		d.sents = append(d.sents, [2]int{start, len(d.toks)})
+	}
+	// A headline in title case ("Kerry, Lavrov Meet On Syria Conflict")
+	// says nothing by its capitals; the model reads it as the all-capitals
+	// headlines it was trained on.
+	for _, s := range d.sents {
+		if !d.titleCase(s) {
+			continue
+		}
+		for i := s[0]; i < s[1]; i++ {
+			tok := d.toks[i]
+			ti := &d.info[i]
+			buf = analyzeToken(ti, strings.ToUpper(text[tok.Start:tok.End]), buf)
+			if m != nil {
+				ti.cluster = m.clusters[ti.lower]
+			}
+		}
 	}
 	for _, s := range d.sents {
 		caps, lowers := 0, 0
@@ -395,6 +414,40 @@ func (v *viterbi) best(out []int) []int {
 		}
 	}
 	return out
+}
+
+// titleWords are words that sentence case writes in lower case and title
+// case capitalises.
+var titleWords = map[string]bool{
+	"a": true, "an": true, "the": true, "and": true, "or": true, "but": true, "of": true, "in": true, "on": true,
+	"at": true, "to": true, "for": true, "by": true, "with": true, "from": true, "as": true, "after": true,
+	"over": true, "into": true, "amid": true, "against": true, "is": true, "are": true, "was": true, "were": true,
+	"will": true, "be": true, "has": true, "have": true, "says": true, "said": true, "new": true, "up": true,
+	"out": true, "not": true, "no": true, "his": true, "her": true, "its": true, "their": true, "he": true,
+	"she": true, "they": true, "it": true, "we": true, "who": true, "how": true, "why": true, "what": true,
+}
+
+// titleCase reports whether sentence s is written in title case: at
+// least four words, none starting in lower case (but for name
+// particles), and at least one capitalised word that sentence case
+// would write in lower case.
+func (d *document) titleCase(s [2]int) bool {
+	words, small := 0, 0
+	for i := s[0]; i < s[1]; i++ {
+		ti := &d.info[i]
+		if ti.flags&flagPunct != 0 || ti.flags&flagAllDigits != 0 {
+			continue
+		}
+		words++
+		word := d.text[d.toks[i].Start:d.toks[i].End]
+		switch {
+		case ti.flags&flagAllLower != 0 && !nameParticles[word] && word != "'s":
+			return false
+		case ti.capitalised && ti.flags&flagAllCaps == 0 && titleWords[strings.ToLower(word)]:
+			small++
+		}
+	}
+	return words >= 4 && small > 0
 }
 
 // isBarrier reports whether tok is a bracket or quote, which no entity

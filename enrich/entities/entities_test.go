@@ -176,3 +176,40 @@ func TestVersion(t *testing.T) {
 		t.Errorf("Version() = %q, want ner-v1+ and 8 hex digits", v)
 	}
 }
+
+func TestTagHeadlines(t *testing.T) {
+	tg := tagger(t)
+	tests := []struct {
+		name, text string
+		want       []string
+	}{
+		{"title case", "Islamic State Claims Attack On Kabul Mosque", []string{"ORG:Islamic State", "LOC:Kabul"}},
+		{"title case with places", "UN Envoy Says Aleppo Truce Talks Stall As Russia Blames US", []string{"ORG:UN", "LOC:Aleppo", "LOC:Russia", "LOC:US"}},
+		{"sentence case", "Pope Francis visits Iraq amid security fears", []string{"PER:Pope Francis", "LOC:Iraq"}},
+		{"all capitals dateline", "GENEVA, Switzerland - Staffan de Mistura met Sergei Lavrov.", []string{"LOC:GENEVA", "LOC:Switzerland", "PER:Staffan de Mistura", "PER:Sergei Lavrov"}},
+		{"courtesy title", "Mr Assange was arrested in London.", []string{"PER:Assange", "LOC:London"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			for _, m := range tg.Tag(tc.text) {
+				got = append(got, m.Type+":"+tc.text[m.Start:m.End])
+			}
+			if strings.Join(got, "|") != strings.Join(tc.want, "|") {
+				t.Errorf("Tag(%q)\n got %q\nwant %q", tc.text, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestTitleCaseHeadlineResolvesFromBody(t *testing.T) {
+	fields := storyFields(t, "story-kerry-lavrov-geneva-syria-2016.txt")
+	fields[0].Text = "Kerry, Lavrov Meet On Syria Conflict"
+	for _, e := range tagger(t).Entities(fields...) {
+		if e.Name == "John Kerry" || e.Name == "Sergei Lavrov" {
+			if e.Mentions[0].Field != article.FieldTitle {
+				t.Errorf("%s: first mention in %s, want the title too", e.Name, e.Mentions[0].Field)
+			}
+		}
+	}
+}
