@@ -3,9 +3,12 @@
 // sequence tagger trained on CoNLL-2003, and resolves them within an
 // article to one canonical name each.
 //
-// The tagger is a greedy averaged perceptron over BILOU tags with word,
-// shape, affix, context, gazetteer, previous-prediction and
-// document-level features; the trained model is embedded in the binary.
+// The tagger is a first-order linear-chain model over BILOU classes,
+// decoded with Viterbi and trained as a structured averaged perceptron,
+// with word, shape, affix, context, word-cluster, gazetteer,
+// previous-class and document-level features. The trained model
+// (model/ner-v1.bin.gz, see MODEL.md) is embedded in the binary;
+// cmd/nertrain trains it again.
 package entities
 
 import (
@@ -47,7 +50,8 @@ type Tagger struct {
 	docs    sync.Pool // *document scratch space
 }
 
-// Load returns the tagger with the embedded model and alias list.
+// Load returns the tagger with the embedded model and alias list. It
+// decodes the model (about 50 ms) and may be called once per process.
 func Load() (*Tagger, error) {
 	m, err := decodeModel(embeddedModel)
 	if err != nil {

@@ -48,7 +48,8 @@ type Model struct {
 	data *modelData
 }
 
-// Tag tags text with the model, as Tagger.Tag does.
+// Tag tags text with the model alone, without the alias pass of
+// Tagger.Tag.
 func (m *Model) Tag(text string) []Mention { return tagWith(m.data, text) }
 
 // Features reports the number of weighted features in the model.
