@@ -213,3 +213,22 @@ func TestTitleCaseHeadlineResolvesFromBody(t *testing.T) {
 		}
 	}
 }
+
+func TestAcronymDefinedInBrackets(t *testing.T) {
+	text := "The Norwegian Refugee Council (NRC) said on Monday that aid had stopped. NRC staff left Idlib."
+	got := map[string]int{}
+	for _, e := range tagger(t).Entities(Field{Name: article.FieldContent, Text: text}) {
+		got[e.Type+" "+e.Name] = e.Count
+	}
+	if got["ORG Norwegian Refugee Council"] != 3 {
+		t.Errorf("entities %v, want Norwegian Refugee Council with 3 mentions", got)
+	}
+	for _, c := range []struct{ acr, name string }{{"NRC", "Norwegian Refugee Council"}, {"MSF", "Medecins Sans Frontieres"}, {"OCHA", "Office for the Coordination of Humanitarian Affairs"}} {
+		if !isAcronymOf(c.acr, c.name) {
+			t.Errorf("isAcronymOf(%q, %q) = false", c.acr, c.name)
+		}
+	}
+	if isAcronymOf("US", "Norwegian Refugee Council") || isAcronymOf("Nrc", "Norwegian Refugee Council") {
+		t.Error("isAcronymOf matched a word that is not an acronym of the name")
+	}
+}

@@ -69,10 +69,34 @@ func (t *Tagger) Entities(fields ...Field) []article.Entity {
 			canon[i], types[i] = a.Name, a.Type
 		}
 	}
+	// An acronym defined in brackets after a name ("World Food Programme
+	// (WFP)") names the same entity wherever it appears in the article.
+	acronyms := map[string]int{}
+	for i := 1; i < len(refs); i++ {
+		r, prev := refs[i], refs[i-1]
+		if r.field != prev.field || !isAcronymOf(r.surface, prev.surface) {
+			continue
+		}
+		between := fields[r.field].Text[prev.m.End:r.m.Start]
+		after := fields[r.field].Text[r.m.End:]
+		if strings.TrimSpace(between) == "(" && strings.HasPrefix(after, ")") {
+			if _, ok := t.aliases.lookup(r.surface); !ok {
+				acronyms[r.key] = i - 1
+			}
+		}
+	}
+	for i, r := range refs {
+		if j, ok := acronyms[r.key]; ok {
+			canon[i], types[i] = canon[j], types[j]
+		}
+	}
 	// Short forms: the longest other name of the article whose parts end
 	// with the mention's parts, when there is exactly one such name.
 	for i, r := range refs {
 		if _, ok := t.aliases.lookup(r.surface); ok {
+			continue
+		}
+		if _, ok := acronyms[r.key]; ok {
 			continue
 		}
 		var long *mentionRef
@@ -140,6 +164,24 @@ func (t *Tagger) Entities(fields ...Field) []article.Entity {
 		return 0
 	})
 	return out
+}
+
+// isAcronymOf reports whether acr, in capitals, is made of the initials
+// of name's words, small words ("of", "for") optional.
+func isAcronymOf(acr, name string) bool {
+	if len(acr) < 2 || len(acr) > 8 || strings.ToUpper(acr) != acr || strings.ContainsAny(acr, " -") {
+		return false
+	}
+	letters := strings.ReplaceAll(acr, ".", "")
+	var initials, capitals []rune
+	for _, w := range strings.FieldsFunc(name, func(r rune) bool { return r == ' ' || r == '-' }) {
+		r := []rune(w)[0]
+		initials = append(initials, unicode.ToUpper(r))
+		if unicode.IsUpper(r) {
+			capitals = append(capitals, r)
+		}
+	}
+	return string(initials) == letters || string(capitals) == letters
 }
 
 // compatible reports whether a short mention of type short may name the
