@@ -144,3 +144,24 @@ func TestEvaluateExactMatch(t *testing.T) {
 		t.Errorf("F1 of nothing = %v, want 0", f)
 	}
 }
+
+// TestCoNLLDevEntities scores the mentions of Entities, with the type and
+// resolution of their entity, the way an output built on Entities is
+// scored.
+func TestCoNLLDevEntities(t *testing.T) {
+	docs := readConllFile(t, filepath.Join(dataDir(t), "conll2003", "eng.testa"))
+	tg := tagger(t)
+	s := Evaluate(docs, func(text string) []Mention {
+		var out []Mention
+		for _, e := range tg.Entities(Field{Name: "content", Text: text}) {
+			for _, m := range e.Mentions {
+				out = append(out, Mention{Type: e.Type, Start: m.Start, End: m.End})
+			}
+		}
+		return out
+	})
+	t.Logf("eng.testa through Entities:\n%s", s.Table())
+	if f := s.Overall("PER", "ORG", "LOC").F1(); f < 0.93 {
+		t.Errorf("F1 on PER+ORG+LOC = %.4f, want at least 0.93", f)
+	}
+}

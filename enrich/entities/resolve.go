@@ -20,9 +20,12 @@ type mentionRef struct {
 
 // Entities tags every field and returns each entity of the article once:
 // short forms resolve to a longer name of the article that ends with them
-// ("Kerry" to "John Kerry", "Assad" to "Bashar al-Assad"), variants of
-// the alias file to their canonical name ("ISIS" to "Islamic State"), and
-// the mentions of one name are grouped under the type most of them have.
+// ("Kerry" to "John Kerry", "Assad" to "Bashar al-Assad", and a short
+// form typed otherwise becomes the person), acronyms defined in brackets
+// to the name before them, variants of the alias file to their canonical
+// name ("ISIS" to "Islamic State"); one entity per canonical name and
+// type, so "Washington" the place and "Washington" the government stay
+// apart.
 // Entities are ordered by mention count, then by first mention; mentions
 // by field, then offset. It does no I/O.
 func (t *Tagger) Entities(fields ...Field) []article.Entity {
@@ -123,31 +126,28 @@ func (t *Tagger) Entities(fields ...Field) []article.Entity {
 			canon[i], types[i] = long.surface, long.m.Type
 		}
 	}
-	// Group by canonical name, ignoring case; the entity takes the type
-	// most of its mentions have and the best-written form of its name.
+	// Group by type and canonical name, ignoring case; the entity takes
+	// the best-written form of its name.
 	type group struct {
-		key   string
 		refs  []int
 		names map[string]int
-		types map[string]int
 	}
 	var groups []*group
 	byKey := map[string]*group{}
 	for i := range refs {
-		k := foldName(canon[i])
+		k := types[i] + ":" + foldName(canon[i])
 		g := byKey[k]
 		if g == nil {
-			g = &group{key: k, names: map[string]int{}, types: map[string]int{}}
+			g = &group{names: map[string]int{}}
 			byKey[k] = g
 			groups = append(groups, g)
 		}
 		g.refs = append(g.refs, i)
 		g.names[canon[i]]++
-		g.types[types[i]]++
 	}
 	out := make([]article.Entity, 0, len(groups))
 	for _, g := range groups {
-		typ := argmax(g.types, func(a, b string) bool { return typeRank(a) < typeRank(b) })
+		typ := types[g.refs[0]]
 		name := argmax(g.names, func(a, b string) bool { return nameRank(a) > nameRank(b) || (nameRank(a) == nameRank(b) && a < b) })
 		e := article.Entity{ID: strings.ToLower(typ) + ":" + slug(name), Type: typ, Name: name, Count: len(g.refs)}
 		for _, i := range g.refs {
@@ -236,19 +236,6 @@ func nameRank(s string) int {
 		r += 1000
 	}
 	return r
-}
-
-// typeRank breaks ties between types: the more specific first.
-func typeRank(t string) int {
-	switch t {
-	case "PER":
-		return 0
-	case "ORG":
-		return 1
-	case "LOC":
-		return 2
-	}
-	return 3
 }
 
 // argmax returns the key with the highest count; less orders ties.
