@@ -127,6 +127,11 @@ func TestEntitiesResolution(t *testing.T) {
 			want: map[string]int{"ORG Islamic State": 3},
 		},
 		{
+			name: "spellings of one name share an id",
+			text: "Al-Qaeda claimed the attack. Analysts said al Qaeda had grown.",
+			want: map[string]int{"ORG al-Qaeda": 2},
+		},
+		{
 			name: "dotted abbreviation",
 			text: "The U.N. Security Council met in New York. A U.N. spokesman said the United Nations would respond.",
 			want: map[string]int{"ORG UN": 2},
@@ -231,4 +236,29 @@ func TestAcronymDefinedInBrackets(t *testing.T) {
 	if isAcronymOf("US", "Norwegian Refugee Council") || isAcronymOf("Nrc", "Norwegian Refugee Council") {
 		t.Error("isAcronymOf matched a word that is not an acronym of the name")
 	}
+}
+
+func FuzzEntities(f *testing.F) {
+	f.Add("Kerry, Lavrov Meet On Syria Conflict", "GENEVA - John Kerry met Sergei Lavrov (IS) and the Norwegian Refugee Council (NRC).")
+	f.Add("", "\xff(\"' U.N.")
+	tg := tagger(f)
+	f.Fuzz(func(t *testing.T, title, content string) {
+		fields := []Field{{Name: article.FieldTitle, Text: title}, {Name: article.FieldContent, Text: content}}
+		ids := map[string]bool{}
+		for _, e := range tg.Entities(fields...) {
+			if e.ID == "" || e.Name == "" || ids[e.ID] || e.Count != len(e.Mentions) {
+				t.Fatalf("bad entity %+v", e)
+			}
+			ids[e.ID] = true
+			for _, m := range e.Mentions {
+				text := title
+				if m.Field == article.FieldContent {
+					text = content
+				}
+				if m.Start < 0 || m.End > len(text) || m.Start >= m.End {
+					t.Fatalf("mention %+v outside its field", m)
+				}
+			}
+		}
+	})
 }

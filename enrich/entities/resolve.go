@@ -126,7 +126,8 @@ func (t *Tagger) Entities(fields ...Field) []article.Entity {
 			canon[i], types[i] = long.surface, long.m.Type
 		}
 	}
-	// Group by type and canonical name, ignoring case; the entity takes
+	// Group by type and the slug of the canonical name (case, spacing and
+	// punctuation aside, as the id is made); the entity takes
 	// the best-written form of its name.
 	type group struct {
 		refs  []int
@@ -135,7 +136,7 @@ func (t *Tagger) Entities(fields ...Field) []article.Entity {
 	var groups []*group
 	byKey := map[string]*group{}
 	for i := range refs {
-		k := types[i] + ":" + foldName(canon[i])
+		k := types[i] + ":" + slug(canon[i])
 		g := byKey[k]
 		if g == nil {
 			g = &group{names: map[string]int{}}
