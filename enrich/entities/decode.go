@@ -65,6 +65,9 @@ type learner interface {
 	tick(tokens int)
 }
 
+// maxSentence is the longest stretch of tokens decoded as one sentence.
+const maxSentence = 250
+
 // document is a tokenized text prepared for tagging.
 type document struct {
 	text    string
@@ -114,7 +117,9 @@ func (d *document) reset(text string, m *modelData) {
 	buf := d.buf
 	start := 0
 	for i, tok := range d.toks {
-		if tok.SentenceStart && i > start {
+		// A text without sentence ends is cut every maxSentence tokens,
+		// which bounds the lattice's memory.
+		if (tok.SentenceStart && i > start) || i-start == maxSentence {
 			d.sents = append(d.sents, [2]int{start, i})
 			start = i
 		}

@@ -262,3 +262,21 @@ func FuzzEntities(f *testing.F) {
 		}
 	})
 }
+
+func TestLongTextWithoutSentencesIsBounded(t *testing.T) {
+	tg := tagger(t)
+	text := strings.Repeat("Kerry met Lavrov in Geneva and ", 2000) // 12,000 tokens, no sentence end
+	d := prepare(text, tg.model)
+	for _, s := range d.sents {
+		if s[1]-s[0] > maxSentence {
+			t.Fatalf("sentence of %d tokens, want at most %d", s[1]-s[0], maxSentence)
+		}
+	}
+	d.decode(tg.model, tg.model.nclass, len(tg.model.types), nil, nil)
+	if n := cap(d.lattice.trans); n > maxSentence*(tg.model.nclass+1)*tg.model.nclass {
+		t.Errorf("lattice of %d scores, want it bounded by the longest sentence", n)
+	}
+	if ms := tg.Tag(text); len(ms) < 4000 {
+		t.Errorf("%d mentions in a text naming 6,000 people and places", len(ms))
+	}
+}
