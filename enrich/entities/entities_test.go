@@ -279,4 +279,11 @@ func TestLongTextWithoutSentencesIsBounded(t *testing.T) {
 	if ms := tg.Tag(text); len(ms) < 4000 {
 		t.Errorf("%d mentions in a text naming 6,000 people and places", len(ms))
 	}
+	mentions := 0
+	for _, e := range tg.Entities(Field{Name: article.FieldContent, Text: text}) {
+		mentions += e.Count
+	}
+	if mentions < 4000 {
+		t.Errorf("Entities kept %d mentions", mentions)
+	}
 }

@@ -66,10 +66,11 @@ func (t *Tagger) Entities(fields ...Field) []article.Entity {
 	})
 	canon := make([]string, len(refs))
 	types := make([]string, len(refs))
+	aliased := make([]bool, len(refs))
 	for i, r := range refs {
 		canon[i], types[i] = r.surface, r.m.Type
 		if a, ok := t.aliases.lookup(r.surface); ok {
-			canon[i], types[i] = a.Name, a.Type
+			canon[i], types[i], aliased[i] = a.Name, a.Type, true
 		}
 	}
 	// An acronym defined in brackets after a name ("World Food Programme
@@ -95,8 +96,19 @@ func (t *Tagger) Entities(fields ...Field) []article.Entity {
 	}
 	// Short forms: the longest other name of the article whose parts end
 	// with the mention's parts, when there is exactly one such name.
+	// Candidates are found by their last part, each distinct name once.
+	byLast := map[string][]*mentionRef{}
+	seen := map[string]bool{}
+	for i, o := range refs {
+		if aliased[i] || len(o.parts) < 2 || seen[o.m.Type+o.key] {
+			continue
+		}
+		seen[o.m.Type+o.key] = true
+		last := o.parts[len(o.parts)-1]
+		byLast[last] = append(byLast[last], o)
+	}
 	for i, r := range refs {
-		if _, ok := t.aliases.lookup(r.surface); ok {
+		if aliased[i] || len(r.parts) == 0 {
 			continue
 		}
 		if _, ok := acronyms[r.key]; ok {
@@ -104,11 +116,8 @@ func (t *Tagger) Entities(fields ...Field) []article.Entity {
 		}
 		var long *mentionRef
 		ambiguous := false
-		for j, o := range refs {
-			if j == i || len(o.parts) <= len(r.parts) || !compatible(r.m.Type, o.m.Type) || !hasSuffix(o.parts, r.parts) {
-				continue
-			}
-			if _, ok := t.aliases.lookup(o.surface); ok {
+		for _, o := range byLast[r.parts[len(r.parts)-1]] {
+			if len(o.parts) <= len(r.parts) || !compatible(r.m.Type, o.m.Type) || !hasSuffix(o.parts, r.parts) {
 				continue
 			}
 			switch {
