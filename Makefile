@@ -48,6 +48,10 @@ tidy-check: ## fail when go mod tidy would change go.mod or go.sum
 	$(GO) mod tidy
 	git diff --exit-code go.mod go.sum
 
+.PHONY: train-ner
+train-ner: ## retrain the English NER model enrich/entities/model/ner-v1.bin.gz from CoNLL-2003 (NEWSFLOW_DATA_DIR, default ../shared/data)
+	$(GO) run ./enrich/entities/cmd/nertrain -data "$${NEWSFLOW_DATA_DIR:-../shared/data}" -out enrich/entities/model/ner-v1.bin.gz
+
 bench: ## run the benchmarks (against the local services where they need them)
 	scripts/services up
 	eval "$$(scripts/services env)" && $(GO) test -run '^$$' -bench . -benchmem ./...
