@@ -15,7 +15,7 @@ FEEDS ?=
 TEST_FLAGS ?= -race -count=1 -timeout 20m
 FUZZTIME ?= 20s
 
-.PHONY: all build run test test-short lint fmt tidy-check bench fuzz services-up services-down services-status up down clean help
+.PHONY: all build run test test-short lint fmt tidy-check bench fuzz services-up services-down services-status up down config-doc clean help
 
 all: build
 
@@ -72,6 +72,9 @@ up: ## start the docker-compose stack
 
 down: ## stop the docker-compose stack
 	docker compose down
+
+config-doc: ## regenerate the configuration reference in README.md from the config struct
+	$(GO) run ./cmd/newsflow config --reference --update README.md
 
 clean: ## remove build output
 	rm -rf bin
