@@ -18,20 +18,25 @@ func main() {
 }
 
 // signalContext returns a context that ends at the first SIGINT or
-// SIGTERM, so the stages drain, flush and commit; a second signal exits at
-// once.
+// SIGTERM, with the signal as its cause, so the stages stop consuming,
+// drain, flush and commit; a second signal exits at once, with the
+// shell's status for death by that signal (128 + its number).
 func signalContext() (context.Context, context.CancelFunc) {
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancelCause(context.Background())
 	ch := make(chan os.Signal, 2)
 	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
 	go func() {
-		<-ch
-		cancel()
-		<-ch
-		fmt.Fprintln(os.Stderr, "newsflow: second signal, exiting now")
-		os.Exit(130)
+		sig := <-ch
+		cancel(fmt.Errorf("received %s", sig))
+		sig = <-ch
+		fmt.Fprintf(os.Stderr, "newsflow: second signal (%s), exiting now without finishing the shutdown\n", sig)
+		code := 130
+		if s, ok := sig.(syscall.Signal); ok {
+			code = 128 + int(s)
+		}
+		os.Exit(code)
 	}()
-	return ctx, func() { signal.Stop(ch); cancel() }
+	return ctx, func() { signal.Stop(ch); cancel(nil) }
 }
 
 // env is the process environment, os.LookupEnv outside tests.

@@ -96,7 +96,7 @@ type Telemetry struct {
 	LogFormat string `env:"LOG_FORMAT" flag:"log-format" default:"text" help:"text or json."`
 	HTTPAddr  string `env:"HTTP_ADDR" flag:"http-addr" default:":8080" help:"Listen address of /healthz, /readyz and /metrics; empty turns it off."`
 	// ShutdownTimeout bounds the drain after SIGTERM.
-	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" flag:"shutdown-timeout" default:"20s" help:"After SIGTERM, how long a stage may take to finish its batch, flush and commit before it exits."`
+	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" flag:"shutdown-timeout" default:"20s" help:"After SIGTERM, how long the stages may take to stop consuming, finish the batch in hand, flush and commit; the process exits at the latest 2s later, and at once on a second signal."`
 }
 
 // Needs says which parts of the configuration a command uses, so Validate
