@@ -72,12 +72,14 @@ func (p *process) run(ctx context.Context) error {
 		g.Go(func() error { return s(gctx) })
 	}
 	srvCtx, stopServer := context.WithCancel(context.WithoutCancel(ctx))
-	defer stopServer()
 	served := make(chan error, 1)
 	if ln != nil {
 		srv := &telemetry.Server{Health: p.health, Reg: p.reg, Log: p.log}
-		go func() { served <- srv.Serve(srvCtx, ln) }()
+		serverDone := make(chan struct{})
+		go func() { defer close(serverDone); served <- srv.Serve(srvCtx, ln) }()
+		defer func() { stopServer(); <-serverDone }()
 	}
+	defer stopServer()
 	done := make(chan error, 1)
 	go func() { done <- p.finish(g.Wait()) }()
 
