@@ -62,7 +62,8 @@ func commands() []command {
 		{"all", "run ingest, enrich and index in one process", runAll},
 		{"search", "search the indexed articles: newsflow search [--topic ID] [QUERY]", runSearch},
 		{"schema", "print the JSON Schema of news.articles.enriched", runSchema},
-		{"config", "print the effective configuration, secrets redacted", runConfig},
+		{"config", "print the effective configuration, secrets redacted (--reference: every setting as Markdown)", runConfig},
+		{"probe", "exit 0 when the newsflow process on this host is ready (--live: alive); for container health checks", runProbe},
 		{"version", "print the version", runVersion},
 	}
 }
