@@ -1,0 +1,140 @@
+package deploy
+
+import (
+	"bufio"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/newsflow/newsflow/pkg/version"
+)
+
+// instruction is one Dockerfile instruction with its continuation lines
+// joined.
+type instruction struct {
+	cmd  string // upper case: FROM, RUN, …
+	args string
+}
+
+func dockerfile(t *testing.T) []instruction {
+	t.Helper()
+	f, err := os.Open("Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var (
+		out  []instruction
+		cur  strings.Builder
+		more bool
+	)
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if strings.HasPrefix(line, "#") || (line == "" && !more) {
+			continue
+		}
+		cur.WriteString(strings.TrimSuffix(line, `\`))
+		cur.WriteString(" ")
+		if more = strings.HasSuffix(line, `\`); more {
+			continue
+		}
+		cmd, args, _ := strings.Cut(strings.TrimSpace(cur.String()), " ")
+		out = append(out, instruction{strings.ToUpper(cmd), strings.TrimSpace(args)})
+		cur.Reset()
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestDockerfile(t *testing.T) {
+	ins := dockerfile(t)
+	var froms []string
+	final := -1
+	for i, in := range ins {
+		if in.cmd == "FROM" {
+			froms = append(froms, in.args)
+			final = i
+		}
+	}
+	if len(froms) < 2 {
+		t.Fatalf("%d FROM instructions, want a multi-stage build", len(froms))
+	}
+	if strings.Contains(froms[len(froms)-1], "golang") {
+		t.Errorf("the runtime stage %q is the Go toolchain image", froms[len(froms)-1])
+	}
+	runtime := ins[final:]
+	var (
+		user, entrypoint string
+		labels           strings.Builder
+		copiesBinary     bool
+	)
+	for _, in := range runtime {
+		switch in.cmd {
+		case "USER":
+			user = in.args
+		case "ENTRYPOINT":
+			entrypoint = in.args
+		case "LABEL":
+			labels.WriteString(in.args)
+		case "COPY":
+			copiesBinary = copiesBinary || strings.Contains(in.args, "--from=build")
+		}
+	}
+	if !regexp.MustCompile(`^[1-9][0-9]*(:[0-9]+)?$`).MatchString(user) {
+		t.Errorf("runtime USER %q, want a numeric non-root user", user)
+	}
+	if !strings.Contains(entrypoint, "newsflow") {
+		t.Errorf("ENTRYPOINT %q does not run newsflow", entrypoint)
+	}
+	if !copiesBinary {
+		t.Error("the runtime stage copies no binary from the build stage")
+	}
+	for _, l := range []string{"title", "source", "version", "revision", "created", "description"} {
+		if !strings.Contains(labels.String(), "org.opencontainers.image."+l+"=") {
+			t.Errorf("no OCI label org.opencontainers.image.%s", l)
+		}
+	}
+
+	var build string
+	for _, in := range ins[:final] {
+		if in.cmd == "RUN" && strings.Contains(in.args, "go build") {
+			build = in.args
+		}
+	}
+	for _, want := range []string{"CGO_ENABLED=0", "./cmd/newsflow", "-trimpath",
+		"-X github.com/newsflow/newsflow/pkg/version.Version=${VERSION}",
+		"-X github.com/newsflow/newsflow/pkg/version.Revision=${REVISION}"} {
+		if !strings.Contains(build, want) {
+			t.Errorf("the go build step lacks %q: %s", want, build)
+		}
+	}
+	// The -X targets above must exist, or the linker ignores them silently.
+	_, _ = version.Version, version.Revision
+}
+
+func TestDockerignoreKeepsTheSources(t *testing.T) {
+	b, err := os.ReadFile("../.dockerignore")
+	if err != nil {
+		t.Fatal(err)
+	}
+	patterns := map[string]bool{}
+	for _, line := range strings.Split(string(b), "\n") {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+			patterns[line] = true
+		}
+	}
+	for _, want := range []string{".git", ".env", "bin"} {
+		if !patterns[want] {
+			t.Errorf(".dockerignore does not exclude %s", want)
+		}
+	}
+	for _, needed := range []string{"go.mod", "go.sum", "cmd", "pkg", "deploy", "deploy/feeds.yaml", "deploy/taxonomy.yaml", "ingest", "enrich", "index", "*.go"} {
+		if patterns[needed] {
+			t.Errorf(".dockerignore excludes %s, which the build needs", needed)
+		}
+	}
+}
