@@ -15,7 +15,7 @@ FEEDS ?=
 TEST_FLAGS ?= -race -count=1 -timeout 20m
 FUZZTIME ?= 20s
 
-.PHONY: all build run test test-short lint fmt tidy-check bench fuzz services-up services-down services-status up down config-doc clean help
+.PHONY: all build run test test-short lint fmt tidy-check bench fuzz services-up services-down services-status up down config-doc k8s-configmaps clean help
 
 all: build
 
@@ -75,6 +75,9 @@ down: ## stop the docker-compose stack
 
 config-doc: ## regenerate the configuration reference in README.md from the config struct
 	$(GO) run ./cmd/newsflow config --reference --update README.md
+
+k8s-configmaps: ## regenerate deploy/k8s's feed and taxonomy ConfigMaps from deploy/feeds.yaml and deploy/taxonomy.yaml
+	$(GO) test ./deploy -run '^TestConfigMapsMatchDeploy$$' -count=1 -update
 
 clean: ## remove build output
 	rm -rf bin
