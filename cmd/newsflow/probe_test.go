@@ -81,3 +81,20 @@ func TestProbe(t *testing.T) {
 		t.Errorf("probe without a listen address: exit %d, %q", code, stderr)
 	}
 }
+
+// FuzzProbeURL: any listen address gives an error or an http URL of a
+// health endpoint, never a panic.
+func FuzzProbeURL(f *testing.F) {
+	for _, seed := range []string{":8080", "[::]:1", "host:port", "", ":", "[::1", "a:b:c"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, addr string) {
+		u, err := probeURL(addr, false)
+		if err != nil {
+			return
+		}
+		if !strings.HasPrefix(u, "http://") || !strings.HasSuffix(u, "/readyz") {
+			t.Fatalf("probeURL(%q) = %q", addr, u)
+		}
+	})
+}
