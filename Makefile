@@ -15,7 +15,7 @@ FEEDS ?=
 TEST_FLAGS ?= -race -count=1 -timeout 20m
 FUZZTIME ?= 20s
 
-.PHONY: all build run test test-short lint fmt tidy-check bench fuzz services-up services-down services-status up down config-doc k8s-configmaps clean help
+.PHONY: all build run test test-short lint fmt tidy-check bench fuzz services-up services-down services-status image up down config-doc k8s-configmaps clean help
 
 all: build
 
@@ -67,7 +67,12 @@ services-down: ## stop what services-up started
 services-status:
 	scripts/services status
 
-up: ## start the docker-compose stack
+image: ## build the container image newsflow:$(VERSION) (needs Docker)
+	docker build -f deploy/Dockerfile --build-arg VERSION=$(VERSION) \
+	  --build-arg REVISION=$$(git rev-parse HEAD 2>/dev/null) \
+	  --build-arg CREATED=$$(date -u +%Y-%m-%dT%H:%M:%SZ) -t newsflow:$(VERSION) .
+
+up: ## start the docker-compose stack (copy .env.example to .env first)
 	docker compose up -d
 
 down: ## stop the docker-compose stack

@@ -362,3 +362,19 @@ func TestEnvExampleDocumentsEveryVariable(t *testing.T) {
 		}
 	}
 }
+
+// TestCredentialsOnlyWhereNeeded: the Elasticsearch password reaches the
+// services that talk to Elasticsearch and no other.
+func TestCredentialsOnlyWhereNeeded(t *testing.T) {
+	p := project(t)
+	for _, name := range []string{"ingest", "enrich"} {
+		if _, ok := p.Services[name].Environment["NEWSFLOW_ES_PASSWORD"]; ok {
+			t.Errorf("%s gets NEWSFLOW_ES_PASSWORD but never talks to Elasticsearch", name)
+		}
+	}
+	for _, name := range []string{"index", "setup"} {
+		if v := p.Services[name].Environment["NEWSFLOW_ES_PASSWORD"]; v == nil || *v == "" {
+			t.Errorf("%s has no Elasticsearch password", name)
+		}
+	}
+}
