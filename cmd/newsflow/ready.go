@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"sort"
 	"strings"
 	"time"
 
@@ -76,24 +79,53 @@ func topicsUsable(md *kafkago.MetadataResponse, names []string) error {
 }
 
 // elasticsearchReady checks that the cluster answers and accepts the
-// credentials, and that the write alias exists: without it the indexer
-// cannot write.
+// credentials, that the write alias exists, and that no index behind it
+// blocks writes (Elasticsearch sets read_only_allow_delete when a disk
+// passes the flood-stage watermark): in each case the indexer cannot
+// write.
 func elasticsearchReady(es *elasticsearch.Client, alias string) telemetry.Check {
 	return func(ctx context.Context) error {
 		if err := index.Ping(ctx, es); err != nil {
 			return err
 		}
-		res, err := es.Indices.ExistsAlias([]string{alias}, es.Indices.ExistsAlias.WithContext(ctx))
+		res, err := es.Indices.GetSettings(
+			es.Indices.GetSettings.WithContext(ctx),
+			es.Indices.GetSettings.WithIndex(alias),
+			es.Indices.GetSettings.WithName("index.blocks.*"),
+		)
 		if err != nil {
 			return fmt.Errorf("checking alias %s: %w", alias, err)
 		}
-		res.Body.Close()
+		defer res.Body.Close()
 		switch res.StatusCode {
 		case http.StatusOK:
-			return nil
 		case http.StatusNotFound:
 			return fmt.Errorf("alias %s (NEWSFLOW_ES_INDEX) does not exist (run `newsflow setup`)", alias)
+		default:
+			return fmt.Errorf("checking alias %s: Elasticsearch answered %s", alias, res.Status())
 		}
-		return fmt.Errorf("checking alias %s: Elasticsearch answered %s", alias, res.Status())
+		var indices map[string]struct {
+			Settings struct {
+				Index struct {
+					Blocks map[string]string `json:"blocks"`
+				} `json:"index"`
+			} `json:"settings"`
+		}
+		if err := json.NewDecoder(io.LimitReader(res.Body, 1<<20)).Decode(&indices); err != nil {
+			return fmt.Errorf("reading the settings of %s: %w", alias, err)
+		}
+		var blocked []string
+		for name, ix := range indices {
+			for _, block := range []string{"write", "read_only", "read_only_allow_delete"} {
+				if ix.Settings.Index.Blocks[block] == "true" {
+					blocked = append(blocked, fmt.Sprintf("%s has index.blocks.%s", name, block))
+				}
+			}
+		}
+		if len(blocked) > 0 {
+			sort.Strings(blocked)
+			return fmt.Errorf("writes to %s are blocked: %s (read_only_allow_delete means a disk passed the flood-stage watermark)", alias, strings.Join(blocked, "; "))
+		}
+		return nil
 	}
 }

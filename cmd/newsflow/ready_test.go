@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -56,6 +57,28 @@ func TestElasticsearchReadyNeedsTheAlias(t *testing.T) {
 	t.Cleanup(func() { deleteIndices(t, es, alias) })
 	if err := check(ctx); err != nil {
 		t.Errorf("after setup: check = %v, want ready", err)
+	}
+
+	// A flood-stage watermark blocks writes; the indexer cannot progress.
+	block := func(on bool) {
+		t.Helper()
+		body := fmt.Sprintf(`{"index.blocks.read_only_allow_delete": %v}`, map[bool]string{true: "true", false: "null"}[on])
+		res, err := es.Indices.PutSettings(strings.NewReader(body), es.Indices.PutSettings.WithIndex(alias), es.Indices.PutSettings.WithContext(ctx))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.IsError() {
+			t.Fatalf("setting the block: %s", res.Status())
+		}
+	}
+	block(true)
+	if err := check(ctx); err == nil || !strings.Contains(err.Error(), "read_only_allow_delete") {
+		t.Errorf("with writes blocked: check = %v, want the block named", err)
+	}
+	block(false)
+	if err := check(ctx); err != nil {
+		t.Errorf("with the block lifted: check = %v, want ready", err)
 	}
 }
 
