@@ -2,8 +2,12 @@ package deploy
 
 import (
 	"bufio"
+	"debug/elf"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -135,6 +139,58 @@ func TestDockerignoreKeepsTheSources(t *testing.T) {
 	for _, needed := range []string{"go.mod", "go.sum", "cmd", "pkg", "deploy", "deploy/feeds.yaml", "deploy/taxonomy.yaml", "ingest", "enrich", "index", "*.go"} {
 		if patterns[needed] {
 			t.Errorf(".dockerignore excludes %s, which the build needs", needed)
+		}
+	}
+}
+
+// TestDockerfileBuildCommand runs the build stage's go build command as
+// the Dockerfile writes it (without a container engine): it must produce
+// a static binary that reports the version and revision given as build
+// arguments.
+func TestDockerfileBuildCommand(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	var build string
+	for _, in := range dockerfile(t) {
+		if in.cmd == "RUN" && strings.Contains(in.args, "go build") {
+			build = in.args
+		}
+	}
+	var words []string
+	for _, w := range strings.Fields(build) {
+		if !strings.HasPrefix(w, "--mount=") {
+			words = append(words, w)
+		}
+	}
+	out := filepath.Join(t.TempDir(), "newsflow")
+	script := strings.ReplaceAll(strings.Join(words, " "), "/out/newsflow", out)
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(sh, "-c", script)
+	cmd.Dir = ".."
+	cmd.Env = append(os.Environ(), "TARGETOS="+runtime.GOOS, "TARGETARCH="+runtime.GOARCH,
+		"VERSION=v9.9.9-dockerfile", "REVISION=0123456789abcdef")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%s\n%v\n%s", script, err, b)
+	}
+	v, err := exec.Command(out, "version").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "newsflow v9.9.9-dockerfile (0123456789abcdef, "; !strings.HasPrefix(string(v), want) {
+		t.Errorf("version = %q, want it to start with %q", v, want)
+	}
+	f, err := elf.Open(out)
+	if err != nil {
+		t.Skipf("not an ELF binary on %s: %v", runtime.GOOS, err)
+	}
+	defer f.Close()
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			t.Error("the binary is dynamically linked; the distroless static image cannot run it")
 		}
 	}
 }
