@@ -27,9 +27,9 @@ func signalContext() (context.Context, context.CancelFunc) {
 	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
 	go func() {
 		sig := <-ch
-		cancel(fmt.Errorf("received %s", sig))
+		cancel(fmt.Errorf("received %s", signalName(sig)))
 		sig = <-ch
-		fmt.Fprintf(os.Stderr, "newsflow: second signal (%s), exiting now without finishing the shutdown\n", sig)
+		fmt.Fprintf(os.Stderr, "newsflow: second signal (%s), exiting now without finishing the shutdown\n", signalName(sig))
 		code := 130
 		if s, ok := sig.(syscall.Signal); ok {
 			code = 128 + int(s)
@@ -37,6 +37,17 @@ func signalContext() (context.Context, context.CancelFunc) {
 		os.Exit(code)
 	}()
 	return ctx, func() { signal.Stop(ch); cancel(nil) }
+}
+
+// signalName names the signals newsflow handles as ops write them.
+func signalName(sig os.Signal) string {
+	switch sig {
+	case os.Interrupt:
+		return "SIGINT"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	}
+	return sig.String()
 }
 
 // env is the process environment, os.LookupEnv outside tests.

@@ -32,6 +32,9 @@ type process struct {
 // NEWSFLOW_SHUTDOWN_TIMEOUT.
 const closeGrace = 2 * time.Second
 
+// newProcess returns a process with its registry and the readiness check
+// every stage shares: Kafka answers and the topics exist. Stages add their
+// own checks and metrics before run.
 func newProcess(cfg *config.Config, log *slog.Logger) *process {
 	p := &process{cfg: cfg, log: log, reg: telemetry.NewRegistry(), health: telemetry.NewHealth()}
 	p.health.Add("kafka", kafkaReady(cfg))

@@ -335,7 +335,7 @@ func TestSIGTERMFinishesTheBatchAndCommits(t *testing.T) {
 	}
 	waitFor(t, held.started, time.Minute, "the indexer sent no bulk request")
 	p.signal(t, syscall.SIGTERM)
-	testenv.Eventually(t, 10*time.Second, "no shutdown logged after SIGTERM", func() bool { return strings.Contains(p.stderr.String(), "shutting down") })
+	testenv.Eventually(t, 10*time.Second, "no shutdown logged after SIGTERM", func() bool { return strings.Contains(p.stderr.String(), "received SIGTERM") })
 	if got := status(p.addr, "/readyz"); got != http.StatusServiceUnavailable {
 		t.Errorf("/readyz while draining = %d, want 503", got)
 	}
@@ -366,7 +366,7 @@ func TestSecondSignalExitsAtOnce(t *testing.T) {
 	p := startBinary(t, cfg, "index")
 	waitFor(t, held.started, time.Minute, "the indexer sent no bulk request")
 	p.signal(t, syscall.SIGTERM)
-	testenv.Eventually(t, 10*time.Second, "no shutdown logged after SIGTERM", func() bool { return strings.Contains(p.stderr.String(), "shutting down") })
+	testenv.Eventually(t, 10*time.Second, "no shutdown logged after SIGTERM", func() bool { return strings.Contains(p.stderr.String(), "received SIGTERM") })
 	p.signal(t, syscall.SIGTERM)
 	code, took := p.wait(t, 5*time.Second)
 	if code != 128+int(syscall.SIGTERM) {
