@@ -9,8 +9,10 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -217,6 +219,13 @@ func (c *Config) Validate(needs Needs) error {
 		}
 		if c.Index.FlushBytes < 1024 {
 			bad(&c.Index.FlushBytes, "must be at least 1KiB, got %d bytes", c.Index.FlushBytes)
+		}
+	}
+	if addr := c.Telemetry.HTTPAddr; addr != "" {
+		if _, port, err := net.SplitHostPort(addr); err != nil {
+			bad(&c.Telemetry.HTTPAddr, "%q is not a listen address such as :8080 or 127.0.0.1:8080", addr)
+		} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+			bad(&c.Telemetry.HTTPAddr, "%q has no port number from 0 to 65535", addr)
 		}
 	}
 	if c.Telemetry.ShutdownTimeout <= 0 {
