@@ -194,3 +194,108 @@ func TestDockerfileBuildCommand(t *testing.T) {
 		}
 	}
 }
+
+// ignored reports whether .dockerignore's patterns leave path (relative
+// to the repository root, slash-separated) out of the build context: a
+// pattern excludes what it matches and everything below, "**/" matches
+// any number of directories, and a later "!" pattern takes a path back.
+func ignored(patterns []string, path string) bool {
+	parts := strings.Split(path, "/")
+	out := false
+	for _, p := range patterns {
+		negate := strings.HasPrefix(p, "!")
+		p = strings.TrimPrefix(p, "!")
+		if matchesPrefix(p, parts) {
+			out = !negate
+		}
+	}
+	return out
+}
+
+// matchesPrefix reports whether pattern matches parts or one of its
+// leading directories.
+func matchesPrefix(pattern string, parts []string) bool {
+	for n := 1; n <= len(parts); n++ {
+		if matchPath(strings.Split(pattern, "/"), parts[:n]) {
+			return true
+		}
+	}
+	return false
+}
+
+func matchPath(pat, parts []string) bool {
+	if len(pat) == 0 {
+		return len(parts) == 0
+	}
+	if pat[0] == "**" {
+		for i := 0; i <= len(parts); i++ {
+			if matchPath(pat[1:], parts[i:]) {
+				return true
+			}
+		}
+		return false
+	}
+	if len(parts) == 0 {
+		return false
+	}
+	ok, err := filepath.Match(pat[0], parts[0])
+	return err == nil && ok && matchPath(pat[1:], parts[1:])
+}
+
+// TestDockerignoreKeepsWhatTheBuildReads lists every file the build of
+// cmd/newsflow reads (Go sources and embedded files of the module's
+// packages, go.mod, go.sum, what the Dockerfile copies) and checks that
+// .dockerignore keeps each in the build context.
+func TestDockerignoreKeepsWhatTheBuildReads(t *testing.T) {
+	b, err := os.ReadFile("../.dockerignore")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var patterns []string
+	for _, line := range strings.Split(string(b), "\n") {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+			patterns = append(patterns, strings.TrimSuffix(line, "/"))
+		}
+	}
+	for path, want := range map[string]bool{
+		".git/HEAD": true, "bin/newsflow": true, "enrich/topics/testdata/x.json": true, ".env": true,
+		".env.example": false, "cmd/newsflow/main.go": false, "deploy/feeds.yaml": false,
+	} {
+		if got := ignored(patterns, path); got != want {
+			t.Errorf("ignored(%s) = %v, want %v: the matcher is wrong", path, got, want)
+		}
+	}
+
+	cmd := exec.Command("go", "list", "-deps", "-f", `{{if .Module}}{{if .Module.Main}}{{.Dir}}|{{join .GoFiles ","}}|{{join .EmbedFiles ","}}{{end}}{{end}}`, "./cmd/newsflow")
+	cmd.Dir = ".."
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	needed := []string{"go.mod", "go.sum", "deploy/feeds.yaml", "deploy/taxonomy.yaml"}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		dir, files, _ := strings.Cut(line, "|")
+		gofiles, embeds, _ := strings.Cut(files, "|")
+		rel, err := filepath.Rel(root, dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range append(strings.Split(gofiles, ","), strings.Split(embeds, ",")...) {
+			if f != "" {
+				needed = append(needed, filepath.ToSlash(filepath.Join(rel, f)))
+			}
+		}
+	}
+	if len(needed) < 20 {
+		t.Fatalf("go list found only %d files: %s", len(needed), out)
+	}
+	for _, f := range needed {
+		if ignored(patterns, f) {
+			t.Errorf(".dockerignore leaves %s out of the build context, which the image build reads", f)
+		}
+	}
+}
