@@ -340,7 +340,8 @@ func TestSIGTERMFinishesTheBatchAndCommits(t *testing.T) {
 		t.Errorf("/readyz while draining = %d, want 503", got)
 	}
 	held.Release()
-	code, _ := p.wait(t, cfg.Telemetry.ShutdownTimeout+closeGrace)
+	code, took := p.wait(t, cfg.Telemetry.ShutdownTimeout+closeGrace)
+	t.Logf("exited %s after Elasticsearch acknowledged the batch in hand", took)
 	if code != 0 {
 		t.Fatalf("exit status %d after SIGTERM, want 0", code)
 	}
@@ -390,7 +391,9 @@ func TestShutdownTimeoutBoundsTheDrain(t *testing.T) {
 	p.signal(t, syscall.SIGTERM)
 	start := time.Now()
 	code, _ := p.wait(t, 20*time.Second)
-	if took := time.Since(start); took > cfg.Telemetry.ShutdownTimeout+closeGrace+2*time.Second {
+	took := time.Since(start)
+	t.Logf("exited %s after SIGTERM with NEWSFLOW_SHUTDOWN_TIMEOUT=%s", took, cfg.Telemetry.ShutdownTimeout)
+	if took > cfg.Telemetry.ShutdownTimeout+closeGrace+2*time.Second {
 		t.Errorf("exited %s after SIGTERM, want within %s + %s", took, cfg.Telemetry.ShutdownTimeout, closeGrace)
 	}
 	t.Logf("exit status %d", code)
