@@ -57,6 +57,16 @@ func (f *fakeSecurity) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	io.WriteString(w, `{}`)
 }
 
+// take returns the calls so far and forgets them; later calls are answered
+// with status (0: as the node does).
+func (f *fakeSecurity) take(status int) []request {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	calls := f.calls
+	f.calls, f.status = nil, status
+	return calls
+}
+
 // usersScript returns the script and environment of the compose service
 // elasticsearch-users.
 func usersScript(t *testing.T) (string, map[string]string) {
@@ -114,7 +124,7 @@ func TestElasticsearchUsersScript(t *testing.T) {
 		t.Fatalf("the script failed: %v\n%s", err, out)
 	}
 	calls := map[string]request{}
-	for _, c := range fake.calls {
+	for _, c := range fake.take(0) {
 		if c.user != env["ADMIN_USER"] || c.password != env["ELASTIC_PASSWORD"] {
 			t.Errorf("%s %s authenticated as %q/%q", c.method, c.path, c.user, c.password)
 		}
@@ -126,7 +136,7 @@ func TestElasticsearchUsersScript(t *testing.T) {
 	}
 	role, ok := calls["PUT /_security/role/"+env["WRITER_ROLE"]]
 	if !ok {
-		t.Fatalf("no role created; calls: %+v", fake.calls)
+		t.Fatalf("no role created; calls: %+v", calls)
 	}
 	if cluster := role.body["cluster"]; !slices.Equal(toStrings(cluster), []string{"monitor"}) {
 		t.Errorf("role cluster privileges %v, want monitor only", cluster)
@@ -157,12 +167,11 @@ func TestElasticsearchUsersScript(t *testing.T) {
 	}
 
 	// Without Kibana there is no kibana_system password to set.
-	fake.calls = nil
 	env["KIBANA_PASSWORD"] = ""
 	if out, err := runScript(t, script, env); err != nil {
 		t.Fatalf("the script failed without a Kibana password: %v\n%s", err, out)
 	}
-	for _, c := range fake.calls {
+	for _, c := range fake.take(http.StatusUnauthorized) {
 		if strings.Contains(c.path, "kibana_system") {
 			t.Error("the script set kibana_system's password to nothing")
 		}
@@ -170,7 +179,6 @@ func TestElasticsearchUsersScript(t *testing.T) {
 
 	// A refusal fails the one-shot, so Kibana and setup do not start on
 	// half-made users.
-	fake.status = http.StatusUnauthorized
 	if out, err := runScript(t, script, env); err == nil {
 		t.Errorf("the script succeeded although Elasticsearch refused it:\n%s", out)
 	}
