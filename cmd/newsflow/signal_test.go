@@ -491,3 +491,115 @@ func countDocs(t *testing.T, es *elasticsearch.Client, alias string) int {
 	}
 	return c.Count
 }
+
+// TestEveryStageStopsCleanly runs each long-running command as a
+// container would, waits until it is ready and has done work, and checks
+// that SIGTERM ends it with status 0 and, for enrich, with every message
+// it handled committed.
+func TestEveryStageStopsCleanly(t *testing.T) {
+	feed, err := os.ReadFile("../../testdata/feeds/rss20-rappler-kerry-lavrov-syria-reference.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	feeds := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/rss+xml")
+		w.Write(feed)
+	}))
+	defer feeds.Close()
+	taxonomy, err := filepath.Abs("../../deploy/taxonomy.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		command string
+		worked  string // a metric line prefix that shows the stage did work
+	}{
+		{"ingest", "newsflow_ingest_fetches_total"},
+		{"enrich", `newsflow_enrich_articles_total{outcome="enriched"} 10`},
+		{"all", "newsflow_ingest_fetches_total"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.command, func(t *testing.T) {
+			t.Parallel()
+			cfg := testenv.Config(t, config.NeedKafka|config.NeedElasticsearch)
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			log := slog.New(slog.NewTextHandler(io.Discard, nil))
+			if err := setup(ctx, cfg, log, env{stdout: io.Discard, stderr: io.Discard}); err != nil {
+				t.Fatal(err)
+			}
+			es, err := indexClient(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { deleteIndices(t, es, cfg.Elasticsearch.Alias) })
+			feedList := filepath.Join(t.TempDir(), "feeds.yaml")
+			if err := os.WriteFile(feedList, []byte("feeds:\n  - url: "+feeds.URL+"/rappler.xml\n    source: Rappler\n    country: PH\n    language: en\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			cfg.Ingest.Feeds = feedList
+			cfg.Ingest.PollInterval = time.Minute
+			cfg.Enrich.Taxonomy = taxonomy
+			cfg.Telemetry.ShutdownTimeout = 20 * time.Second
+			if tt.command == "enrich" {
+				publishRaw(t, cfg, 10)
+			}
+
+			p := startBinary(t, cfg, tt.command)
+			testenv.Eventually(t, 30*time.Second, "/readyz never answered 200", func() bool { return status(p.addr, "/readyz") == 200 })
+			testenv.Eventually(t, 30*time.Second, "the stage did no work: no "+tt.worked+" in /metrics", func() bool {
+				resp, err := http.Get("http://" + p.addr + "/metrics")
+				if err != nil {
+					return false
+				}
+				defer resp.Body.Close()
+				b, _ := io.ReadAll(resp.Body)
+				return strings.Contains(string(b), tt.worked)
+			})
+			p.signal(t, syscall.SIGTERM)
+			code, took := p.wait(t, cfg.Telemetry.ShutdownTimeout+closeGrace)
+			t.Logf("newsflow %s exited %s after SIGTERM", tt.command, took)
+			if code != 0 {
+				t.Errorf("newsflow %s exited %d after SIGTERM, want 0", tt.command, code)
+			}
+			if tt.command == "enrich" {
+				if left := uncommitted(t, cfg, cfg.Topics.Raw, cfg.Enrich.Group); left != 0 {
+					t.Errorf("%d raw messages left uncommitted after a clean shutdown", left)
+				}
+			}
+		})
+	}
+}
+
+// publishRaw publishes n raw articles to cfg's raw topic.
+func publishRaw(t *testing.T, cfg *config.Config, n int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	w := kafka.NewWriter(cfg.Kafka, cfg.Topics.Raw)
+	defer w.Close()
+	now := time.Now().UTC().Truncate(time.Second)
+	msgs := make([]kafkago.Message, n)
+	for i := range msgs {
+		a := &article.Article{
+			ID:          fmt.Sprintf("%032x", 1000+i),
+			URL:         fmt.Sprintf("https://news.example.org/raw/%d", i),
+			Title:       fmt.Sprintf("Aid convoy reaches Aleppo, day %d", i),
+			Summary:     "A United Nations aid convoy reached eastern Aleppo in Syria.",
+			PublishedAt: now,
+			FetchedAt:   now,
+			Feed:        article.Feed{URL: "https://news.example.org/feed"},
+			Source:      article.Source{Name: "Example News", Domain: "example.org"},
+			Language:    "en",
+		}
+		b, err := article.Encode(a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		msgs[i] = kafkago.Message{Key: []byte(a.ID), Value: b, Headers: kafka.Headers(article.SchemaVersionHeader())}
+	}
+	if err := w.WriteMessages(ctx, msgs...); err != nil {
+		t.Fatal(err)
+	}
+}
