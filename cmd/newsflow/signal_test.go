@@ -55,6 +55,9 @@ func TestMain(m *testing.M) {
 // as the Dockerfile and Makefile do.
 func binary(t *testing.T) string {
 	t.Helper()
+	if testing.Short() && !testenv.CI() {
+		t.Skip("builds and runs the binary; runs without -short")
+	}
 	buildOnce.Do(func() {
 		goTool, err := exec.LookPath("go")
 		if err != nil {
