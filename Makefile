@@ -15,7 +15,7 @@ FEEDS ?=
 TEST_FLAGS ?= -race -count=1 -timeout 20m
 FUZZTIME ?= 20s
 
-.PHONY: all build run test test-short lint fmt tidy-check bench fuzz topics-eval services-up services-down services-status up down clean help gazetteer eval-geo
+.PHONY: all build run test test-short lint fmt tidy-check bench fuzz topics-eval services-up services-down services-status up down clean help gazetteer eval-geo image config-doc k8s-configmaps
 
 all: build
 
@@ -80,11 +80,22 @@ services-down: ## stop what services-up started
 services-status:
 	scripts/services status
 
-up: ## start the docker-compose stack
+image: ## build the container image newsflow:$(VERSION) (needs Docker)
+	docker build -f deploy/Dockerfile --build-arg VERSION=$(VERSION) \
+	  --build-arg REVISION=$$(git rev-parse HEAD 2>/dev/null) \
+	  --build-arg CREATED=$$(date -u +%Y-%m-%dT%H:%M:%SZ) -t newsflow:$(VERSION) .
+
+up: ## start the docker-compose stack (copy .env.example to .env first)
 	docker compose up -d
 
 down: ## stop the docker-compose stack
 	docker compose down
+
+config-doc: ## regenerate the configuration reference in README.md from the config struct
+	$(GO) run ./cmd/newsflow config --reference --update README.md
+
+k8s-configmaps: ## regenerate deploy/k8s's feed and taxonomy ConfigMaps from deploy/feeds.yaml and deploy/taxonomy.yaml
+	$(GO) test ./deploy -run '^TestConfigMapsMatchDeploy$$' -count=1 -update
 
 clean: ## remove build output
 	rm -rf bin

@@ -5,11 +5,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"log/slog"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/newsflow/newsflow/enrich"
 	"github.com/newsflow/newsflow/enrich/topics"
@@ -18,62 +16,7 @@ import (
 	"github.com/newsflow/newsflow/ingest/fetch"
 	"github.com/newsflow/newsflow/ingest/fulltext"
 	"github.com/newsflow/newsflow/pkg/config"
-	"github.com/newsflow/newsflow/pkg/kafka"
-	"github.com/newsflow/newsflow/pkg/telemetry"
 )
-
-// process is one running newsflow process: its stages, their health
-// checks and metrics, and the listener that serves them.
-type process struct {
-	cfg     *config.Config
-	log     *slog.Logger
-	reg     *prometheus.Registry
-	health  *telemetry.Health
-	stages  []func(context.Context) error
-	closers []io.Closer
-}
-
-func newProcess(cfg *config.Config, log *slog.Logger) *process {
-	p := &process{cfg: cfg, log: log, reg: telemetry.NewRegistry(), health: telemetry.NewHealth()}
-	p.health.Add("kafka", func(ctx context.Context) error { return kafka.Ping(ctx, cfg.Kafka.Brokers) })
-	return p
-}
-
-// add runs stage until the context ends; c is closed when the process
-// stops.
-func (p *process) add(stage func(context.Context) error, c io.Closer) {
-	p.stages = append(p.stages, stage)
-	p.closers = append(p.closers, c)
-}
-
-// run runs every stage and the health and metrics listener until ctx is
-// done or one stage fails, which stops the others, so the process exits
-// and its supervisor restarts it whole. Stages drain and commit before
-// their clients are closed.
-func (p *process) run(ctx context.Context) error {
-	g, gctx := errgroup.WithContext(ctx)
-	for _, s := range p.stages {
-		g.Go(func() error { return s(gctx) })
-	}
-	if p.cfg.Telemetry.HTTPAddr != "" {
-		srv := &telemetry.Server{Addr: p.cfg.Telemetry.HTTPAddr, Health: p.health, Reg: p.reg, Log: p.log}
-		g.Go(func() error { return srv.Run(gctx) })
-	}
-	err := g.Wait()
-	var cerrs []error
-	for _, c := range p.closers {
-		if cerr := c.Close(); cerr != nil {
-			cerrs = append(cerrs, cerr)
-		}
-	}
-	if err != nil {
-		return err
-	}
-	if len(cerrs) > 0 {
-		return fmt.Errorf("closing Kafka clients: %w", errors.Join(cerrs...))
-	}
-	return nil
-}
 
 func runIngest(ctx context.Context, e env, args []string) error {
 	var once bool
@@ -195,7 +138,7 @@ func newIndexWorker(cfg *config.Config, log *slog.Logger, proc *process) (*index
 	if err != nil {
 		return nil, usageError{err}
 	}
-	proc.health.Add("elasticsearch", func(ctx context.Context) error { return index.Ping(ctx, es) })
+	proc.health.Add("elasticsearch", elasticsearchReady(es, cfg.Elasticsearch.Alias))
 	log.Info("index running", "topic", cfg.Topics.Enriched, "group", cfg.Index.Group, "alias", cfg.Elasticsearch.Alias)
 	return index.NewWorker(cfg, es, log, proc.reg), nil
 }

@@ -10,8 +10,11 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+
+	"net"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -105,7 +108,7 @@ type Telemetry struct {
 	LogFormat string `env:"LOG_FORMAT" flag:"log-format" default:"text" help:"text or json."`
 	HTTPAddr  string `env:"HTTP_ADDR" flag:"http-addr" default:":8080" help:"Listen address of /healthz, /readyz and /metrics; empty turns it off."`
 	// ShutdownTimeout bounds the drain after SIGTERM.
-	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" flag:"shutdown-timeout" default:"20s" help:"After SIGTERM, how long a stage may take to finish its batch, flush and commit before it exits."`
+	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" flag:"shutdown-timeout" default:"20s" help:"After SIGTERM, how long the stages may take to stop consuming, finish the batch in hand, flush and commit; the process exits at the latest 2s later, and at once on a second signal."`
 }
 
 // Needs says which parts of the configuration a command uses, so Validate
@@ -251,6 +254,13 @@ func (c *Config) Validate(needs Needs) error {
 		}
 		if c.Index.FlushBytes < 1024 {
 			bad(&c.Index.FlushBytes, "must be at least 1KiB, got %d bytes", c.Index.FlushBytes)
+		}
+	}
+	if addr := c.Telemetry.HTTPAddr; addr != "" {
+		if _, port, err := net.SplitHostPort(addr); err != nil {
+			bad(&c.Telemetry.HTTPAddr, "%q is not a listen address such as :8080 or 127.0.0.1:8080", addr)
+		} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+			bad(&c.Telemetry.HTTPAddr, "%q has no port number from 0 to 65535", addr)
 		}
 	}
 	if c.Telemetry.ShutdownTimeout <= 0 {
