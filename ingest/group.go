@@ -53,7 +53,7 @@ func ScheduleOf(cfg config.Ingest) Schedule {
 		Min:         min(cfg.MinInterval, cfg.PollInterval),
 		Max:         max(cfg.MaxInterval, cfg.PollInterval),
 		MaxBackoff:  max(cfg.MaxBackoff, cfg.PollInterval),
-		FirstSpread: time.Minute,
+		FirstSpread: cfg.FirstSpread,
 	}
 }
 

@@ -76,6 +76,7 @@ type Ingest struct {
 	PollInterval   time.Duration `env:"POLL_INTERVAL" flag:"poll-interval" default:"15m" help:"Interval of a feed before its publishing rate is known."`
 	MinInterval    time.Duration `env:"POLL_MIN_INTERVAL" flag:"poll-min-interval" default:"5m" help:"Shortest adaptive poll interval, unless a feed sets min_interval."`
 	MaxInterval    time.Duration `env:"POLL_MAX_INTERVAL" flag:"poll-max-interval" default:"2h" help:"Longest adaptive poll interval, unless a feed sets max_interval."`
+	FirstSpread    time.Duration `env:"POLL_FIRST_SPREAD" flag:"poll-first-spread" default:"1m" help:"Window over which the first polls of feeds without saved state are spread, so a new list does not hit every server at once."`
 	MaxBackoff     time.Duration `env:"POLL_MAX_BACKOFF" flag:"poll-max-backoff" default:"6h" help:"Longest wait between polls of a failing feed; failing feeds are retried forever."`
 	FetchTimeout   time.Duration `env:"FETCH_TIMEOUT" flag:"fetch-timeout" default:"30s" help:"Total time allowed for one feed fetch, body included."`
 	ConnectTimeout time.Duration `env:"FETCH_CONNECT_TIMEOUT" flag:"fetch-connect-timeout" default:"10s" help:"Time allowed for a TCP connect and for a TLS handshake."`
