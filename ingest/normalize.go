@@ -1,6 +1,8 @@
 package ingest
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net/url"
 	"strings"
@@ -34,12 +36,13 @@ func Normalize(f Feed, parsed *gofeed.Feed, base string, fetchedAt time.Time) (a
 			baseURL = l
 		}
 	}
+	fragments := itemFragments(baseURL, parsed.Items)
 	seen := make(map[string]bool, len(parsed.Items))
 	for i, it := range parsed.Items {
 		if it == nil {
 			continue
 		}
-		a, err := normalizeItem(f, parsed, baseURL, it, fetchedAt)
+		a, err := normalizeItem(f, parsed, baseURL, it, fetchedAt, fragments)
 		if err != nil {
 			skipped = append(skipped, fmt.Errorf("item %d (%q): %w", i, truncateText(strings.TrimSpace(it.Title), 80), err))
 			continue
@@ -53,7 +56,78 @@ func Normalize(f Feed, parsed *gofeed.Feed, base string, fetchedAt time.Time) (a
 	return arts, skipped
 }
 
-func normalizeItem(f Feed, parsed *gofeed.Feed, base *url.URL, it *gofeed.Item, fetchedAt time.Time) (*article.Article, error) {
+// itemFragments returns the canonical URLs that several items of one feed
+// share, told apart only by their fragments (a blog's day page with one
+// anchor per post). For those the fragment names the item and is kept in
+// its URL; elsewhere fragments are dropped, since they only point into a
+// page.
+func itemFragments(base *url.URL, items []*gofeed.Item) map[string]bool {
+	frags := map[string]string{}
+	shared := map[string]bool{}
+	for _, it := range items {
+		if it == nil {
+			continue
+		}
+		link := itemLink(it)
+		if link == "" && isPermalink(strings.TrimSpace(it.GUID)) {
+			link = strings.TrimSpace(it.GUID)
+		}
+		u, err := resolve(base, link)
+		if err != nil || link == "" || u.Fragment == "" {
+			continue
+		}
+		c, err := article.CanonicalURL(u.String())
+		if err != nil {
+			continue
+		}
+		if f, ok := frags[c]; ok && f != u.Fragment {
+			shared[c] = true
+		}
+		frags[c] = u.Fragment
+	}
+	return shared
+}
+
+// canonicalItemURL is the canonical form of an item's link, with its
+// fragment when the feed uses fragments to tell items apart.
+func canonicalItemURL(u *url.URL, fragments map[string]bool) (string, error) {
+	if strings.Trim(u.Hostname(), ".") == "" {
+		// A host of dots alone would canonicalize to no host at all.
+		return "", fmt.Errorf("URL %q has no host", u.Redacted())
+	}
+	c, err := article.CanonicalURL(u.String())
+	if err != nil {
+		return "", err
+	}
+	if u.Fragment != "" && fragments[c] {
+		c += "#" + u.EscapedFragment()
+	}
+	return c, nil
+}
+
+// contentKey identifies an item that has neither link nor GUID (RSS 0.92
+// allows that) by what it says, so the same item polled twice keeps its id.
+func contentKey(it *gofeed.Item) string {
+	var b strings.Builder
+	b.WriteString(strings.TrimSpace(it.Title))
+	b.WriteByte(0)
+	b.WriteString(strings.TrimSpace(it.Description))
+	b.WriteByte(0)
+	b.WriteString(strings.TrimSpace(it.Content))
+	for _, e := range it.Enclosures {
+		if e != nil {
+			b.WriteByte(0)
+			b.WriteString(strings.TrimSpace(e.URL))
+		}
+	}
+	if strings.Trim(b.String(), "\x00") == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(b.String()))
+	return "content:" + hex.EncodeToString(sum[:16])
+}
+
+func normalizeItem(f Feed, parsed *gofeed.Feed, base *url.URL, it *gofeed.Item, fetchedAt time.Time, fragments map[string]bool) (*article.Article, error) {
 	a := &article.Article{
 		SchemaVersion: article.SchemaVersion,
 		GUID:          strings.TrimSpace(it.GUID),
@@ -67,17 +141,23 @@ func normalizeItem(f Feed, parsed *gofeed.Feed, base *url.URL, it *gofeed.Item, 
 	}
 	if link := itemLink(it); link != "" {
 		if u, err := resolve(base, link); err == nil {
-			if c, err := article.CanonicalURL(u.String()); err == nil {
+			if c, err := canonicalItemURL(u, fragments); err == nil {
 				a.URL = c
 			}
 		}
 	}
 	if a.URL == "" && isPermalink(a.GUID) {
-		if c, err := article.CanonicalURL(a.GUID); err == nil {
-			a.URL = c
+		if u, err := url.Parse(a.GUID); err == nil {
+			if c, err := canonicalItemURL(u, fragments); err == nil {
+				a.URL = c
+			}
 		}
 	}
-	id, err := article.ID(a.URL, f.URL, a.GUID)
+	key := a.GUID
+	if a.URL == "" && key == "" {
+		key = contentKey(it)
+	}
+	id, err := article.ID(a.URL, f.URL, key)
 	if err != nil {
 		return nil, err
 	}
@@ -98,6 +178,8 @@ func normalizeItem(f Feed, parsed *gofeed.Feed, base *url.URL, it *gofeed.Item, 
 		a.PublishedAt = it.PublishedParsed.UTC()
 	case it.UpdatedParsed != nil && !it.UpdatedParsed.IsZero():
 		a.PublishedAt = it.UpdatedParsed.UTC()
+	default:
+		a.PublishedAt = parseLooseDate(firstNonEmpty(it.Published, it.Updated))
 	}
 	if a.PublishedAt.IsZero() || a.PublishedAt.After(fetchedAt.Add(maxFutureSkew)) || a.PublishedAt.Year() < 1990 {
 		a.PublishedAt, a.PublishedInferred = fetchedAt, true
@@ -253,4 +335,27 @@ func truncateText(s string, n int) string {
 		cut = sp
 	}
 	return strings.TrimSpace(s[:cut]) + "…"
+}
+
+// looseLayouts are date forms seen in feeds that gofeed does not read:
+// year first, so day and month cannot be confused. Without a zone they
+// are taken as UTC.
+var looseLayouts = []string{
+	"2006/1/2 15:04:05", "2006/1/2 15:04", "2006/1/2",
+	"2006-1-2 15:04:05", "2006-1-2 15:04", "2006-1-2",
+	"2006.1.2 15:04:05", "2006.1.2",
+	"2006年1月2日 15:04:05", "2006年1月2日 15:04", "2006年1月2日",
+}
+
+func parseLooseDate(s string) time.Time {
+	s = strings.Join(strings.Fields(s), " ")
+	if s == "" {
+		return time.Time{}
+	}
+	for _, layout := range looseLayouts {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC()
+		}
+	}
+	return time.Time{}
 }

@@ -16,6 +16,8 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -39,9 +41,7 @@ func run(addr, dir string) error {
 	if err != nil {
 		return fmt.Errorf("listening on %s (choose another with -addr): %w", addr, err)
 	}
-	mux := http.NewServeMux()
-	mux.Handle("/feeds/", http.StripPrefix("/feeds/", withTypes(http.FileServer(http.Dir(dir)))))
-	srv := &http.Server{Handler: logged(mux), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: logged(handler(dir)), ReadHeaderTimeout: 10 * time.Second}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	go func() {
@@ -57,9 +57,21 @@ func run(addr, dir string) error {
 	return nil
 }
 
-// withTypes sets the content type feed readers expect.
-func withTypes(h http.Handler) http.Handler {
+// handler serves the files of dir under /feeds/.
+func handler(dir string) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/feeds/", http.StripPrefix("/feeds/", withTypes(dir, http.FileServer(http.Dir(dir)))))
+	return mux
+}
+
+// withTypes sets the content type feed readers expect, and an ETag from
+// the file's size and modification time, which http.FileServer then
+// honours in If-None-Match.
+func withTypes(dir string, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if st, err := os.Stat(filepath.Join(dir, filepath.FromSlash(path.Clean("/"+r.URL.Path)))); err == nil && st.Mode().IsRegular() {
+			w.Header().Set("ETag", fmt.Sprintf(`"%x-%x"`, st.ModTime().UnixNano(), st.Size()))
+		}
 		switch {
 		case strings.HasSuffix(r.URL.Path, ".json"):
 			w.Header().Set("Content-Type", "application/feed+json")

@@ -98,6 +98,9 @@ func TestEndToEnd(t *testing.T) {
 	}
 	c := newCLI(t, cfg)
 	c.env["NEWSFLOW_FEEDS"] = feedList
+	// The fixture server listens on loopback, which the fetcher refuses
+	// unless allowed.
+	c.env["NEWSFLOW_INGEST_ALLOW_NETWORKS"] = "127.0.0.1/32"
 	c.env["NEWSFLOW_TAXONOMY"] = "../../deploy/taxonomy.yaml"
 
 	c.run(ctx, "setup")

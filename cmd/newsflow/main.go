@@ -18,20 +18,36 @@ func main() {
 }
 
 // signalContext returns a context that ends at the first SIGINT or
-// SIGTERM, so the stages drain, flush and commit; a second signal exits at
-// once.
+// SIGTERM, with the signal as its cause, so the stages stop consuming,
+// drain, flush and commit; a second signal exits at once, with the
+// shell's status for death by that signal (128 + its number).
 func signalContext() (context.Context, context.CancelFunc) {
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancelCause(context.Background())
 	ch := make(chan os.Signal, 2)
 	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
 	go func() {
-		<-ch
-		cancel()
-		<-ch
-		fmt.Fprintln(os.Stderr, "newsflow: second signal, exiting now")
-		os.Exit(130)
+		sig := <-ch
+		cancel(fmt.Errorf("received %s", signalName(sig)))
+		sig = <-ch
+		fmt.Fprintf(os.Stderr, "newsflow: second signal (%s), exiting now without finishing the shutdown\n", signalName(sig))
+		code := 130
+		if s, ok := sig.(syscall.Signal); ok {
+			code = 128 + int(s)
+		}
+		os.Exit(code)
 	}()
-	return ctx, func() { signal.Stop(ch); cancel() }
+	return ctx, func() { signal.Stop(ch); cancel(nil) }
+}
+
+// signalName names the signals newsflow handles as ops write them.
+func signalName(sig os.Signal) string {
+	switch sig {
+	case os.Interrupt:
+		return "SIGINT"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	}
+	return sig.String()
 }
 
 // env is the process environment, os.LookupEnv outside tests.
@@ -52,13 +68,15 @@ func commands() []command {
 	return []command{
 		{"setup", "create the Kafka topics and the Elasticsearch template and alias (idempotent)", runSetup},
 		{"ingest", "poll the feeds and publish their articles (--once: one round, then exit)", runIngest},
+		{"feeds", "manage the feed list: feeds import FILE | check URL|FILE | status", runFeeds},
 		{"enrich", "tag raw articles and publish them enriched", runEnrich},
 		{"index", "write enriched articles to Elasticsearch", runIndex},
 		{"all", "run ingest, enrich and index in one process", runAll},
 		{"tag", "tag one article (FILE, URL or -) readably, or JSON lines with --format jsonl", runTag},
 		{"search", "search the indexed articles: newsflow search [--topic ID] [QUERY]", runSearch},
 		{"schema", "print the JSON Schema of news.articles.enriched", runSchema},
-		{"config", "print the effective configuration, secrets redacted", runConfig},
+		{"config", "print the effective configuration, secrets redacted (--reference: every setting as Markdown)", runConfig},
+		{"probe", "exit 0 when the newsflow process on this host is ready (--live: alive); for container health checks", runProbe},
 		{"version", "print the version", runVersion},
 	}
 }

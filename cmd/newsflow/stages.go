@@ -11,87 +11,37 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/newsflow/newsflow/enrich"
 	"github.com/newsflow/newsflow/enrich/stories"
 	"github.com/newsflow/newsflow/index"
 	"github.com/newsflow/newsflow/ingest"
+	"github.com/newsflow/newsflow/ingest/fetch"
+	"github.com/newsflow/newsflow/ingest/fulltext"
 	"github.com/newsflow/newsflow/pkg/config"
-	"github.com/newsflow/newsflow/pkg/kafka"
-	"github.com/newsflow/newsflow/pkg/telemetry"
 )
-
-// process is one running newsflow process: its stages, their health
-// checks and metrics, and the listener that serves them.
-type process struct {
-	cfg     *config.Config
-	log     *slog.Logger
-	reg     *prometheus.Registry
-	health  *telemetry.Health
-	stages  []func(context.Context) error
-	closers []io.Closer
-}
-
-func newProcess(cfg *config.Config, log *slog.Logger) *process {
-	p := &process{cfg: cfg, log: log, reg: telemetry.NewRegistry(), health: telemetry.NewHealth()}
-	p.health.Add("kafka", func(ctx context.Context) error { return kafka.Ping(ctx, cfg.Kafka.Brokers) })
-	return p
-}
-
-// add runs stage until the context ends; c is closed when the process
-// stops.
-func (p *process) add(stage func(context.Context) error, c io.Closer) {
-	p.stages = append(p.stages, stage)
-	p.closers = append(p.closers, c)
-}
-
-// run runs every stage and the health and metrics listener until ctx is
-// done or one stage fails, which stops the others, so the process exits
-// and its supervisor restarts it whole. Stages drain and commit before
-// their clients are closed.
-func (p *process) run(ctx context.Context) error {
-	g, gctx := errgroup.WithContext(ctx)
-	for _, s := range p.stages {
-		g.Go(func() error { return s(gctx) })
-	}
-	if p.cfg.Telemetry.HTTPAddr != "" {
-		srv := &telemetry.Server{Addr: p.cfg.Telemetry.HTTPAddr, Health: p.health, Reg: p.reg, Log: p.log}
-		g.Go(func() error { return srv.Run(gctx) })
-	}
-	err := g.Wait()
-	var cerrs []error
-	for _, c := range p.closers {
-		if cerr := c.Close(); cerr != nil {
-			cerrs = append(cerrs, cerr)
-		}
-	}
-	if err != nil {
-		return err
-	}
-	if len(cerrs) > 0 {
-		return fmt.Errorf("closing Kafka clients: %w", errors.Join(cerrs...))
-	}
-	return nil
-}
 
 func runIngest(ctx context.Context, e env, args []string) error {
 	var once bool
 	cfg, _, err := load(e, "ingest", args, config.NeedKafka|config.NeedFeeds, func(fs *flag.FlagSet) {
-		fs.BoolVar(&once, "once", false, "poll every feed once and exit after Kafka acknowledged the articles")
+		fs.BoolVar(&once, "once", false, "poll every feed once, from a clean state, and exit after Kafka acknowledged the articles")
 	})
 	if err != nil {
 		return err
 	}
 	log := logger(cfg, e)
 	proc := newProcess(cfg, log)
-	poller, err := newPoller(cfg, log, proc.reg)
+	in, err := newIngester(ctx, cfg, log, proc.reg, !once)
 	if err != nil {
 		return err
 	}
 	if once {
-		defer poller.Close()
-		st, err := poller.PollOnce(ctx)
+		defer in.Close()
+		feeds, err := onceFeeds(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		st, err := in.PollOnce(ctx, feeds)
 		fmt.Fprintf(e.stdout, "polled %d feeds (%d failed): %d articles published to %s\n", st.Feeds, st.Failed, st.Articles, cfg.Topics.Raw)
 		if err != nil {
 			return err
@@ -101,17 +51,49 @@ func runIngest(ctx context.Context, e env, args []string) error {
 		}
 		return nil
 	}
-	proc.add(poller.Run, poller)
+	proc.add(in.Run, in)
 	return proc.run(ctx)
 }
 
-func newPoller(cfg *config.Config, log *slog.Logger, reg prometheus.Registerer) (*ingest.Poller, error) {
-	feeds, err := ingest.LoadFeeds(cfg.Ingest.Feeds)
+// onceFeeds is the feed list of ingest --once: the file of
+// NEWSFLOW_FEEDS, or else the whole feeds topic.
+func onceFeeds(ctx context.Context, cfg *config.Config) ([]ingest.Feed, error) {
+	if cfg.Ingest.Feeds != "" {
+		feeds, err := ingest.LoadFeedList(cfg.Ingest.Feeds)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		return feeds, nil
+	}
+	feeds, err := topicFeeds(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if len(feeds) == 0 {
+		return nil, usageError{fmt.Errorf("no feeds: %s is empty and NEWSFLOW_FEEDS names no file", cfg.Topics.Feeds)}
+	}
+	return feeds, nil
+}
+
+// newIngester returns the ingest stage; with importList, the feed list
+// file of NEWSFLOW_FEEDS, if any, is first published to the feeds topic.
+func newIngester(ctx context.Context, cfg *config.Config, log *slog.Logger, reg prometheus.Registerer, importList bool) (*ingest.Ingester, error) {
+	if importList && cfg.Ingest.Feeds != "" {
+		feeds, err := ingest.LoadFeedList(cfg.Ingest.Feeds)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		if _, err := ingest.Import(ctx, cfg, feeds, false); err != nil {
+			return nil, err
+		}
+		log.Info("feed list imported", "file", cfg.Ingest.Feeds, "feeds", len(feeds), "topic", cfg.Topics.Feeds)
+	}
+	in, err := ingest.New(cfg, log, reg, func(c *fetch.Client) ingest.FullText { return fulltext.New(c, cfg.Ingest.UserAgent) })
 	if err != nil {
 		return nil, usageError{err}
 	}
-	log.Info("ingest running", "feeds", len(feeds), "topic", cfg.Topics.Raw, "poll_interval", cfg.Ingest.PollInterval)
-	return ingest.New(cfg, feeds, log, reg), nil
+	log.Info("ingest running", "topic", cfg.Topics.Raw, "group", cfg.Ingest.Group, "poll_interval", cfg.Ingest.PollInterval)
+	return in, nil
 }
 
 func runEnrich(ctx context.Context, e env, args []string) error {
@@ -228,7 +210,7 @@ func newIndexWorker(cfg *config.Config, log *slog.Logger, proc *process) (*index
 	if err != nil {
 		return nil, usageError{err}
 	}
-	proc.health.Add("elasticsearch", func(ctx context.Context) error { return index.Ping(ctx, es) })
+	proc.health.Add("elasticsearch", elasticsearchReady(es, cfg.Elasticsearch.Alias))
 	log.Info("index running", "topic", cfg.Topics.Enriched, "group", cfg.Index.Group, "alias", cfg.Elasticsearch.Alias)
 	return index.NewWorker(cfg, es, log, proc.reg), nil
 }
@@ -240,7 +222,7 @@ func runAll(ctx context.Context, e env, args []string) error {
 	}
 	log := logger(cfg, e)
 	proc := newProcess(cfg, log)
-	poller, err := newPoller(cfg, log, proc.reg)
+	poller, err := newIngester(ctx, cfg, log, proc.reg, true)
 	if err != nil {
 		return err
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/newsflow/newsflow/enrich"
 	"github.com/newsflow/newsflow/enrich/stories"
 	"github.com/newsflow/newsflow/ingest"
+	"github.com/newsflow/newsflow/ingest/fetch"
 	"github.com/newsflow/newsflow/pkg/article"
 	"github.com/newsflow/newsflow/pkg/config"
 )
@@ -95,9 +96,12 @@ func readArticle(ctx context.Context, cfg *config.Config, stdin io.Reader, src s
 	case src == "-":
 		body, err = readLimited(stdin, "standard input")
 	case strings.HasPrefix(src, "http://") || strings.HasPrefix(src, "https://"):
-		f := ingest.NewFetcher(cfg.Ingest.FetchTimeout, maxTagInput, cfg.Ingest.UserAgent)
-		var resp *ingest.Response
-		resp, err = f.Fetch(ctx, src)
+		var client *fetch.Client
+		if client, err = ingest.NewClient(cfg.Ingest); err != nil {
+			return nil, usageError{err}
+		}
+		var resp *fetch.Response
+		resp, err = client.Fetch(ctx, fetch.Request{URL: src, Accept: "text/html, application/json;q=0.9, text/plain;q=0.8"})
 		if resp != nil {
 			body, contentType = resp.Body, resp.ContentType
 		}

@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -44,7 +45,7 @@ func parseAliases(data []byte) (*aliasTable, error) {
 		if strings.TrimSpace(e.Name) == "" {
 			return nil, fmt.Errorf("alias entry %d: no name", i+1)
 		}
-		if !contains(entityTypeNames, e.Type) {
+		if !slices.Contains(entityTypeNames, e.Type) {
 			return nil, fmt.Errorf("alias entry %d (%s): type %q is not one of %v", i+1, e.Name, e.Type, entityTypeNames)
 		}
 		for _, v := range append([]string{e.Name}, e.Aliases...) {
@@ -94,13 +95,4 @@ func aliasKey(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

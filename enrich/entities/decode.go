@@ -1,6 +1,9 @@
 package entities
 
-import "math"
+import (
+	"math"
+	"strings"
+)
 
 // Positions of a class within an entity, BILOU.
 const (
@@ -48,12 +51,22 @@ type scorer interface {
 	score(feats []uint64, out []float32)
 }
 
+// prevFilter tells which words and shapes have weights paired with the
+// previous class, so that the others need no lookups.
+type prevFilter interface {
+	hasPrevWord(lower uint64) bool
+	hasPrevShape(short uint64) bool
+}
+
 // learner is a model in training: it is told which classes' weights to
 // raise or lower for a feature set, and when a token has been seen.
 type learner interface {
 	add(feats []uint64, class int, delta float32)
 	tick(tokens int)
 }
+
+// maxSentence is the longest stretch of tokens decoded as one sentence.
+const maxSentence = 250
 
 // document is a tokenized text prepared for tagging.
 type document struct {
@@ -64,33 +77,78 @@ type document struct {
 	feats   []uint64 // scratch
 	history map[uint64][]uint16
 	classes []int
+	off     uint32 // feature groups left out
+	lattice *viterbi
+	// Scratch reused between texts.
+	lowerSeen, capSeen map[uint64]bool
+	buf                []byte
 }
 
 // prepare tokenizes text and computes the token-level and document-level
 // facts the features need.
 func prepare(text string, m *modelData) *document {
-	d := &document{text: text}
-	d.toks = appendTokens(make([]Token, 0, len(text)/5+1), text)
-	d.info = make([]tokInfo, len(d.toks))
-	var buf []byte
-	lowerSeen := make(map[uint64]bool)
-	capSeen := make(map[uint64]bool)
+	d := new(document)
+	d.reset(text, m)
+	return d
+}
+
+// reset prepares d for text, reusing its memory.
+func (d *document) reset(text string, m *modelData) {
+	d.text = text
+	d.off = 0
+	if m != nil {
+		d.off = m.off
+	}
+	d.toks = appendTokens(d.toks[:0], text)
+	if cap(d.info) < len(d.toks) {
+		d.info = make([]tokInfo, len(d.toks))
+	} else {
+		d.info = d.info[:len(d.toks)]
+		clear(d.info)
+	}
+	d.sents = d.sents[:0]
+	if d.lowerSeen == nil {
+		d.lowerSeen, d.capSeen, d.history = map[uint64]bool{}, map[uint64]bool{}, map[uint64][]uint16{}
+	}
+	clear(d.lowerSeen)
+	clear(d.capSeen)
+	clear(d.history)
+	lowerSeen, capSeen := d.lowerSeen, d.capSeen
+	buf := d.buf
 	start := 0
 	for i, tok := range d.toks {
-		if tok.SentenceStart && i > start {
+		// A text without sentence ends is cut every maxSentence tokens,
+		// which bounds the lattice's memory.
+		if (tok.SentenceStart && i > start) || i-start == maxSentence {
 			d.sents = append(d.sents, [2]int{start, i})
 			start = i
 		}
 		ti := &d.info[i]
 		buf = analyzeToken(ti, text[tok.Start:tok.End], buf)
 		ti.first = tok.SentenceStart
-		ti.barrier = isBarrier(text[tok.Start:tok.End])
 		if m != nil {
-			m.wordFacts(ti, buf)
+			ti.cluster = m.clusters[ti.lower]
 		}
+		ti.barrier = isBarrier(text[tok.Start:tok.End])
 	}
 	if start < len(d.toks) {
 		d.sents = append(d.sents, [2]int{start, len(d.toks)})
+	}
+	// A headline in title case ("Kerry, Lavrov Meet On Syria Conflict")
+	// says nothing by its capitals; the model reads it as the all-capitals
+	// headlines it was trained on.
+	for _, s := range d.sents {
+		if !d.titleCase(s) {
+			continue
+		}
+		for i := s[0]; i < s[1]; i++ {
+			tok := d.toks[i]
+			ti := &d.info[i]
+			buf = analyzeToken(ti, strings.ToUpper(text[tok.Start:tok.End]), buf)
+			if m != nil {
+				ti.cluster = m.clusters[ti.lower]
+			}
+		}
 	}
 	for _, s := range d.sents {
 		caps, lowers := 0, 0
@@ -124,7 +182,7 @@ func prepare(text string, m *modelData) *document {
 	if m != nil {
 		m.gazetteerFacts(d)
 	}
-	return d
+	d.buf = buf
 }
 
 // decode assigns a class to every token: the best class sequence of
@@ -137,11 +195,18 @@ func (d *document) decode(s scorer, nclass, ntypes int, l learner, gold []int) [
 		d.classes = make([]int, len(d.toks))
 	}
 	classes := d.classes[:len(d.toks)]
-	d.history = make(map[uint64][]uint16)
-	v := newViterbi(nclass)
+	clear(d.history)
+	v := d.viterbi(nclass)
 	for _, sent := range d.sents {
 		n := sent[1] - sent[0]
 		v.reset(n)
+		// The previous-class features alone are the same for every token
+		// of the sentence (the weights change between sentences while
+		// training).
+		for p := 0; p <= nclass; p++ {
+			v.one[0] = mix(fPrev1, uint64(p))
+			s.score(v.one[:], v.prev1[p*nclass:(p+1)*nclass])
+		}
 		for k := 0; k < n; k++ {
 			i := sent[0] + k
 			ti := &d.info[i]
@@ -149,9 +214,25 @@ func (d *document) decode(s scorer, nclass, ntypes int, l learner, gold []int) [
 			s.score(feats, v.emit[k*nclass:(k+1)*nclass])
 			// Scores of the features that pair the previous class with
 			// this token, for every previous class (0: sentence start).
+			word, shape := d.off&groupPrevWord == 0, d.off&groupPrevWord == 0
+			if f, ok := s.(prevFilter); ok && word {
+				// Most words never had a weight paired with the previous
+				// class: skip their lookups.
+				word, shape = f.hasPrevWord(ti.lower), f.hasPrevShape(ti.short)
+			}
 			for p := 0; p <= nclass; p++ {
-				pf := prevFeatures(v.pf[:0], p, ti)
-				s.score(pf, v.trans[(k*(nclass+1)+p)*nclass:(k*(nclass+1)+p+1)*nclass])
+				row := v.trans[(k*(nclass+1)+p)*nclass : (k*(nclass+1)+p+1)*nclass]
+				v.pf = v.pf[:0]
+				if word {
+					v.pf = append(v.pf, mix(mix(fPrevWord, uint64(p)), ti.lower))
+				}
+				if shape {
+					v.pf = append(v.pf, mix(mix(fPrevShape, uint64(p)), ti.short))
+				}
+				s.score(v.pf, row)
+				for c, w := range v.prev1[p*nclass : (p+1)*nclass] {
+					row[c] += w
+				}
 			}
 			last := k == n-1 || d.info[i+1].barrier
 			v.step(k, last, ti.barrier)
@@ -184,9 +265,9 @@ func (d *document) learn(l learner, sent [2]int, pred, gold []int) {
 			l.add(feats, gold[k], 1)
 			l.add(feats, pred[k], -1)
 		}
-		pf = prevFeatures(pf[:0], gp, &d.info[i])
+		pf = prevFeatures(pf[:0], gp, &d.info[i], d.off)
 		l.add(pf, gold[k], 1)
-		pf = prevFeatures(pf[:0], pp, &d.info[i])
+		pf = prevFeatures(pf[:0], pp, &d.info[i], d.off)
 		l.add(pf, pred[k], -1)
 	}
 	l.tick(len(pred))
@@ -196,8 +277,8 @@ func (d *document) learn(l learner, sent [2]int, pred, gold []int) {
 // the previous class; the slice is reused by the next call.
 func (d *document) tokenFeatures(i int, sent [2]int) []uint64 {
 	ti := &d.info[i]
-	feats := staticFeatures(d.feats[:0], d.info, i, sent[0], sent[1])
-	if ti.capitalised || ti.flags&flagAllCaps != 0 {
+	feats := staticFeatures(d.feats[:0], d.info, i, sent[0], sent[1], d.off)
+	if d.off&groupHistory == 0 && (ti.capitalised || ti.flags&flagAllCaps != 0) {
 		if h := d.history[ti.lower]; h != nil {
 			for t, n := range h {
 				if n > 0 {
@@ -214,12 +295,18 @@ func (d *document) tokenFeatures(i int, sent [2]int) []uint64 {
 
 // prevFeatures appends the features pairing previous class p (0 at the
 // start of a sentence, else class+1) with the token.
-func prevFeatures(dst []uint64, p int, ti *tokInfo) []uint64 {
-	return append(dst,
-		mix(fPrev1, uint64(p)),
-		mix(mix(fPrevWord, uint64(p)), ti.lower),
-		mix(mix(fPrevShape, uint64(p)), ti.short),
-	)
+func prevFeatures(dst []uint64, p int, ti *tokInfo, off uint32) []uint64 {
+	dst = append(dst, mix(fPrev1, uint64(p)))
+	if off&groupPrevWord == 0 {
+		dst = prevWordFeatures(dst, p, ti)
+	}
+	return dst
+}
+
+// prevWordFeatures appends the features pairing previous class p with
+// the token's word and shape.
+func prevWordFeatures(dst []uint64, p int, ti *tokInfo) []uint64 {
+	return append(dst, mix(mix(fPrevWord, uint64(p)), ti.lower), mix(mix(fPrevShape, uint64(p)), ti.short))
 }
 
 // remember records the class given to token i for the document-level
@@ -249,10 +336,18 @@ type viterbi struct {
 	trans  []float32 // [token][prev+1][class]
 	delta  []float32 // best score of a path ending in [token][class]
 	back   []int32
+	prev1  []float32 // [prev+1][class], the previous-class features alone
 	pf     []uint64
+	one    [1]uint64
 }
 
-func newViterbi(nclass int) *viterbi { return &viterbi{nclass: nclass} }
+// viterbi returns the document's lattice, sized for nclass classes.
+func (d *document) viterbi(nclass int) *viterbi {
+	if d.lattice == nil || d.lattice.nclass != nclass {
+		d.lattice = &viterbi{nclass: nclass, prev1: make([]float32, (nclass+1)*nclass)}
+	}
+	return d.lattice
+}
 
 func (v *viterbi) reset(n int) {
 	nc := v.nclass
@@ -326,11 +421,46 @@ func (v *viterbi) best(out []int) []int {
 	return out
 }
 
+// titleWords are words that sentence case writes in lower case and title
+// case capitalises.
+var titleWords = map[string]bool{
+	"a": true, "an": true, "the": true, "and": true, "or": true, "but": true, "of": true, "in": true, "on": true,
+	"at": true, "to": true, "for": true, "by": true, "with": true, "from": true, "as": true, "after": true,
+	"over": true, "into": true, "amid": true, "against": true, "is": true, "are": true, "was": true, "were": true,
+	"will": true, "be": true, "has": true, "have": true, "says": true, "said": true, "new": true, "up": true,
+	"out": true, "not": true, "no": true, "his": true, "her": true, "its": true, "their": true, "he": true,
+	"she": true, "they": true, "it": true, "we": true, "who": true, "how": true, "why": true, "what": true,
+}
+
+// titleCase reports whether sentence s is written in title case: at
+// least four words, none starting in lower case (but for name
+// particles), and at least one capitalised word that sentence case
+// would write in lower case.
+func (d *document) titleCase(s [2]int) bool {
+	words, small := 0, 0
+	for i := s[0]; i < s[1]; i++ {
+		ti := &d.info[i]
+		if ti.flags&flagPunct != 0 || ti.flags&flagAllDigits != 0 {
+			continue
+		}
+		words++
+		word := d.text[d.toks[i].Start:d.toks[i].End]
+		switch {
+		case ti.flags&flagAllLower != 0 && !nameParticles[word] && word != "'s":
+			return false
+		case ti.capitalised && ti.flags&flagAllCaps == 0 && titleWords[strings.ToLower(word)]:
+			small++
+		}
+	}
+	return words >= 4 && small > 0
+}
+
 // isBarrier reports whether tok is a bracket or quote, which no entity
 // spans.
 func isBarrier(tok string) bool {
 	switch tok {
-	case "(", ")", "[", "]", "{", "}", "\"", "\u201c", "\u201d", "\u00ab", "\u00bb", ";":
+	case "(", ")", "[", "]", "{", "}", "\"", "\u201c", "\u201d", "\u00ab", "\u00bb", ";",
+		"\u2018", "\u2018\u2018", "\u2019\u2019", "''", "``":
 		return true
 	}
 	return false

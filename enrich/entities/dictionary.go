@@ -92,6 +92,9 @@ func reconcile(tagged, dict []Mention) []Mention {
 	out := make([]Mention, 0, len(tagged)+len(dict))
 	i := 0
 	for _, m := range dict {
+		if n := len(out); n > 0 && out[n-1].End > m.Start {
+			continue // inside a mention already kept
+		}
 		// Mentions that end before the match stay.
 		for i < len(tagged) && tagged[i].End <= m.Start {
 			out = append(out, tagged[i])

@@ -127,6 +127,11 @@ func TestEntitiesResolution(t *testing.T) {
 			want: map[string]int{"ORG Islamic State": 3},
 		},
 		{
+			name: "spellings of one name share an id",
+			text: "Al-Qaeda claimed the attack. Analysts said al Qaeda had grown.",
+			want: map[string]int{"ORG al-Qaeda": 2},
+		},
+		{
 			name: "dotted abbreviation",
 			text: "The U.N. Security Council met in New York. A U.N. spokesman said the United Nations would respond.",
 			want: map[string]int{"ORG UN": 2},
@@ -174,5 +179,111 @@ func TestVersion(t *testing.T) {
 	v := tagger(t).Version()
 	if !strings.HasPrefix(v, "ner-v1+") || len(v) != len("ner-v1+")+8 {
 		t.Errorf("Version() = %q, want ner-v1+ and 8 hex digits", v)
+	}
+}
+
+func TestTagHeadlines(t *testing.T) {
+	tg := tagger(t)
+	tests := []struct {
+		name, text string
+		want       []string
+	}{
+		{"title case", "Islamic State Claims Attack On Kabul Mosque", []string{"ORG:Islamic State", "LOC:Kabul"}},
+		{"title case with places", "UN Envoy Says Aleppo Truce Talks Stall As Russia Blames US", []string{"ORG:UN", "LOC:Aleppo", "LOC:Russia", "LOC:US"}},
+		{"sentence case", "Pope Francis visits Iraq amid security fears", []string{"PER:Pope Francis", "LOC:Iraq"}},
+		{"all capitals dateline", "GENEVA, Switzerland - Staffan de Mistura met Sergei Lavrov.", []string{"LOC:GENEVA", "LOC:Switzerland", "PER:Staffan de Mistura", "PER:Sergei Lavrov"}},
+		{"courtesy title", "Mr Assange was arrested in London.", []string{"PER:Assange", "LOC:London"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			for _, m := range tg.Tag(tc.text) {
+				got = append(got, m.Type+":"+tc.text[m.Start:m.End])
+			}
+			if strings.Join(got, "|") != strings.Join(tc.want, "|") {
+				t.Errorf("Tag(%q)\n got %q\nwant %q", tc.text, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestTitleCaseHeadlineResolvesFromBody(t *testing.T) {
+	fields := storyFields(t, "story-kerry-lavrov-geneva-syria-2016.txt")
+	fields[0].Text = "Kerry, Lavrov Meet On Syria Conflict"
+	for _, e := range tagger(t).Entities(fields...) {
+		if e.Name == "John Kerry" || e.Name == "Sergei Lavrov" {
+			if e.Mentions[0].Field != article.FieldTitle {
+				t.Errorf("%s: first mention in %s, want the title too", e.Name, e.Mentions[0].Field)
+			}
+		}
+	}
+}
+
+func TestAcronymDefinedInBrackets(t *testing.T) {
+	text := "The Norwegian Refugee Council (NRC) said on Monday that aid had stopped. NRC staff left Idlib."
+	got := map[string]int{}
+	for _, e := range tagger(t).Entities(Field{Name: article.FieldContent, Text: text}) {
+		got[e.Type+" "+e.Name] = e.Count
+	}
+	if got["ORG Norwegian Refugee Council"] != 3 {
+		t.Errorf("entities %v, want Norwegian Refugee Council with 3 mentions", got)
+	}
+	for _, c := range []struct{ acr, name string }{{"NRC", "Norwegian Refugee Council"}, {"MSF", "Medecins Sans Frontieres"}, {"OCHA", "Office for the Coordination of Humanitarian Affairs"}} {
+		if !isAcronymOf(c.acr, c.name) {
+			t.Errorf("isAcronymOf(%q, %q) = false", c.acr, c.name)
+		}
+	}
+	if isAcronymOf("US", "Norwegian Refugee Council") || isAcronymOf("Nrc", "Norwegian Refugee Council") {
+		t.Error("isAcronymOf matched a word that is not an acronym of the name")
+	}
+}
+
+func FuzzEntities(f *testing.F) {
+	f.Add("Kerry, Lavrov Meet On Syria Conflict", "GENEVA - John Kerry met Sergei Lavrov (IS) and the Norwegian Refugee Council (NRC).")
+	f.Add("", "\xff(\"' U.N.")
+	tg := tagger(f)
+	f.Fuzz(func(t *testing.T, title, content string) {
+		fields := []Field{{Name: article.FieldTitle, Text: title}, {Name: article.FieldContent, Text: content}}
+		ids := map[string]bool{}
+		for _, e := range tg.Entities(fields...) {
+			if e.ID == "" || e.Name == "" || ids[e.ID] || e.Count != len(e.Mentions) {
+				t.Fatalf("bad entity %+v", e)
+			}
+			ids[e.ID] = true
+			for _, m := range e.Mentions {
+				text := title
+				if m.Field == article.FieldContent {
+					text = content
+				}
+				if m.Start < 0 || m.End > len(text) || m.Start >= m.End {
+					t.Fatalf("mention %+v outside its field", m)
+				}
+			}
+		}
+	})
+}
+
+func TestLongTextWithoutSentencesIsBounded(t *testing.T) {
+	tg := tagger(t)
+	text := strings.Repeat("Kerry met Lavrov in Geneva and ", 2000) // 12,000 tokens, no sentence end
+	d := prepare(text, tg.model)
+	for _, s := range d.sents {
+		if s[1]-s[0] > maxSentence {
+			t.Fatalf("sentence of %d tokens, want at most %d", s[1]-s[0], maxSentence)
+		}
+	}
+	d.decode(tg.model, tg.model.nclass, len(tg.model.types), nil, nil)
+	if n := cap(d.lattice.trans); n > maxSentence*(tg.model.nclass+1)*tg.model.nclass {
+		t.Errorf("lattice of %d scores, want it bounded by the longest sentence", n)
+	}
+	if ms := tg.Tag(text); len(ms) < 4000 {
+		t.Errorf("%d mentions in a text naming 6,000 people and places", len(ms))
+	}
+	mentions := 0
+	for _, e := range tg.Entities(Field{Name: article.FieldContent, Text: text}) {
+		mentions += e.Count
+	}
+	if mentions < 4000 {
+		t.Errorf("Entities kept %d mentions", mentions)
 	}
 }

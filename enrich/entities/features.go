@@ -30,11 +30,35 @@ const (
 	fPrevShape   // previous tag + short shape
 	fHistory     // a type this word was given earlier in the document
 	fGazetteer   // gazetteer type and position of a match covering the token
-	fGazAt       // gazetteer match on a neighbouring token
-	fCluster     // word-cluster bit-string prefix
-	fClusterAt   // cluster prefix of a neighbour
 	fHistoryNone // capitalised word not tagged earlier in the document
+	fCluster     // word cluster of the token
+	fClusterAt   // word cluster of a neighbour
 )
+
+// Feature groups that training can leave out, to measure what each adds.
+// A model records the groups it was trained without.
+const (
+	groupAffixes   = 1 << iota // prefixes and suffixes
+	groupContext               // words, shapes and bigrams at -2..2
+	groupShape                 // word shape and flags
+	groupCase                  // sentence-initial and all-caps sentence features, case elsewhere in the document
+	groupHistory               // types given to the word earlier in the document
+	groupPrevWord              // previous class with the word and shape
+	groupGazetteer             // gazetteer matches
+	groupClusters              // word clusters of the word and its neighbours
+)
+
+// FeatureGroups names the feature groups TrainOptions.Without accepts.
+var FeatureGroups = map[string]uint32{
+	"affixes":   groupAffixes,
+	"context":   groupContext,
+	"shape":     groupShape,
+	"case":      groupCase,
+	"history":   groupHistory,
+	"prev-word": groupPrevWord,
+	"gazetteer": groupGazetteer,
+	"clusters":  groupClusters,
+}
 
 // Token flags.
 const (
@@ -98,8 +122,9 @@ type tokInfo struct {
 	capsLine                  bool // in a sentence written in capitals
 	docLower, docCap          bool
 	capitalised               bool
-	cluster                   [3]uint64 // cluster prefixes of lengths 4, 8, 12 (0: none)
-	gaz                       []uint64  // gazetteer features
+	cluster                   [2]uint16 // fine and coarse word cluster + 1 (0: none)
+	gaz                       [8]uint16 // gazetteer matches: category<<4 | BILOU position
+	ngaz                      uint8
 }
 
 // analyzeToken fills the word-level part of ti for word; buf is scratch
@@ -246,71 +271,80 @@ func particleName(word string) bool {
 }
 
 // staticFeatures appends the features of token i that do not depend on
-// predictions.
-func staticFeatures(dst []uint64, toks []tokInfo, i, sentStart, sentEnd int) []uint64 {
+// predictions, without the groups in off.
+func staticFeatures(dst []uint64, toks []tokInfo, i, sentStart, sentEnd int, off uint32) []uint64 {
 	t := &toks[i]
-	dst = append(dst,
-		fBias,
-		mix(fWord, t.word),
-		mix(fLower, t.lower),
-		mix(fShape, t.shape),
-		mix(fShort, t.short),
-		mix(fFlags, uint64(t.flags)),
-	)
-	for k := 0; k < 4; k++ {
-		if t.prefix[k] != 0 {
-			dst = append(dst, mix(fPrefix+uint64(k)<<8, t.prefix[k]))
-		}
-		if t.suffix[k] != 0 {
-			dst = append(dst, mix(fSuffix+uint64(k)<<8, t.suffix[k]))
-		}
+	dst = append(dst, fBias, mix(fWord, t.word), mix(fLower, t.lower))
+	if off&groupShape == 0 {
+		dst = append(dst, mix(fShape, t.shape), mix(fShort, t.short), mix(fFlags, uint64(t.flags)))
 	}
-	for off := -2; off <= 2; off++ {
-		if off == 0 {
-			continue
-		}
-		j := i + off
-		lw, sh := hashBOS, hashBOS
-		if j >= sentEnd {
-			lw, sh = hashEOS, hashEOS
-		} else if j >= sentStart {
-			lw, sh = toks[j].lower, toks[j].short
-		}
-		o := uint64(off+2) << 8
-		dst = append(dst, mix(fLowerAt+o, lw), mix(fShortAt+o, sh))
-		if j >= sentStart && j < sentEnd {
-			for k, c := range toks[j].cluster {
-				if c != 0 && k != 0 {
-					dst = append(dst, mix(fClusterAt+o+uint64(k)<<16, c))
-				}
+	if off&groupAffixes == 0 {
+		for k := 0; k < 4; k++ {
+			if t.prefix[k] != 0 {
+				dst = append(dst, mix(fPrefix+uint64(k)<<8, t.prefix[k]))
+			}
+			if t.suffix[k] != 0 {
+				dst = append(dst, mix(fSuffix+uint64(k)<<8, t.suffix[k]))
 			}
 		}
 	}
-	prev, next := hashBOS, hashEOS
-	if i > sentStart {
-		prev = toks[i-1].lower
+	if off&groupContext == 0 {
+		for off := -2; off <= 2; off++ {
+			if off == 0 {
+				continue
+			}
+			j := i + off
+			lw, sh := hashBOS, hashBOS
+			if j >= sentEnd {
+				lw, sh = hashEOS, hashEOS
+			} else if j >= sentStart {
+				lw, sh = toks[j].lower, toks[j].short
+			}
+			o := uint64(off+2) << 8
+			dst = append(dst, mix(fLowerAt+o, lw), mix(fShortAt+o, sh))
+		}
+		prev, next := hashBOS, hashEOS
+		if i > sentStart {
+			prev = toks[i-1].lower
+		}
+		if i+1 < sentEnd {
+			next = toks[i+1].lower
+		}
+		dst = append(dst, mix(mix(fBigramPrev, prev), t.lower), mix(mix(fBigramNext, t.lower), next))
 	}
-	if i+1 < sentEnd {
-		next = toks[i+1].lower
-	}
-	dst = append(dst, mix(mix(fBigramPrev, prev), t.lower), mix(mix(fBigramNext, t.lower), next))
-	if t.first {
-		dst = append(dst, mix(fFirstFlags, uint64(t.flags)), mix(fFirstFlags, t.lower))
-	}
-	if t.capsLine {
-		dst = append(dst, mix(fCapsLine, uint64(t.flags)), mix(fCapsLine+1<<8, t.lower))
-	}
-	if t.docLower {
-		dst = append(dst, mix(fDocLower, uint64(t.flags)))
-	}
-	if t.docCap {
-		dst = append(dst, mix(fDocCap, uint64(t.flags)))
-	}
-	for k, c := range t.cluster {
-		if c != 0 {
-			dst = append(dst, mix(fCluster+uint64(k)<<8, c))
+	if off&groupCase == 0 {
+		if t.first {
+			dst = append(dst, mix(fFirstFlags, uint64(t.flags)), mix(fFirstFlags, t.lower))
+		}
+		if t.capsLine {
+			dst = append(dst, mix(fCapsLine, uint64(t.flags)), mix(fCapsLine+1<<8, t.lower))
+		}
+		if t.docLower {
+			dst = append(dst, mix(fDocLower, uint64(t.flags)))
+		}
+		if t.docCap {
+			dst = append(dst, mix(fDocCap, uint64(t.flags)))
 		}
 	}
-	dst = append(dst, t.gaz...)
+	if off&groupClusters == 0 {
+		for level, c := range t.cluster {
+			dst = append(dst, mix(fCluster+uint64(level)<<8, uint64(c)))
+		}
+		for _, o := range [2]int{-1, 1} {
+			j := i + o
+			if j < sentStart || j >= sentEnd {
+				continue
+			}
+			for level, c := range toks[j].cluster {
+				dst = append(dst, mix(fClusterAt+uint64(level)<<8+uint64(o+1)<<16, uint64(c)))
+			}
+		}
+	}
+	if off&groupGazetteer == 0 {
+		for _, g := range t.gaz[:t.ngaz] {
+			f := mix(fGazetteer, uint64(g))
+			dst = append(dst, f, mix(f, uint64(t.flags&(flagInitCap|flagAllCaps))))
+		}
+	}
 	return dst
 }

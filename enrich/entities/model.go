@@ -23,10 +23,42 @@ type modelData struct {
 	types  []string
 	nclass int
 	// Open-addressing table from feature hash to row of w; key 0 is empty.
-	keys []uint64
-	rows []int32
-	w    []float32
-	gaz  gazetteer
+	slots    []slot
+	w        []float32
+	gaz      gazetteer
+	clusters wordClusters
+	off      uint32 // feature groups the model was trained without
+	// Words and shapes that have features paired with the previous class.
+	prevWords, prevShapes map[uint64]bool
+}
+
+func (m *modelData) hasPrevWord(lower uint64) bool  { return m.prevWords[lower] }
+func (m *modelData) hasPrevShape(short uint64) bool { return m.prevShapes[short] }
+
+// findPrevKeys fills prevWords and prevShapes from the tokens of the
+// training documents, the only ones that can have such features.
+func (m *modelData) findPrevKeys(docs []*document) {
+	m.prevWords, m.prevShapes = map[uint64]bool{}, map[uint64]bool{}
+	for _, d := range docs {
+		for i := range d.info {
+			ti := &d.info[i]
+			for p := 0; p <= m.nclass; p++ {
+				if !m.prevWords[ti.lower] && m.lookupRow(mix(mix(fPrevWord, uint64(p)), ti.lower)) != nil {
+					m.prevWords[ti.lower] = true
+				}
+				if !m.prevShapes[ti.short] && m.lookupRow(mix(mix(fPrevShape, uint64(p)), ti.short)) != nil {
+					m.prevShapes[ti.short] = true
+				}
+			}
+		}
+	}
+}
+
+// slot is one entry of the feature table: key and row side by side, so
+// that a lookup touches one cache line.
+type slot struct {
+	key uint64
+	row uint32
 }
 
 // gazetteer maps the hash of a lowercased token sequence to a bit set of
@@ -39,16 +71,17 @@ func phraseHash(h, tok uint64) uint64 { return mix(h+0x51, tok) }
 // score implements scorer.
 func (m *modelData) score(feats []uint64, out []float32) {
 	clear(out)
-	mask := uint64(len(m.keys) - 1)
+	mask := uint64(len(m.slots) - 1)
 	n := m.nclass
 	for _, f := range feats {
 		if f == 0 {
 			continue
 		}
 		for s := f & mask; ; s = (s + 1) & mask {
-			k := m.keys[s]
+			k := m.slots[s].key
 			if k == f {
-				row := m.w[int(m.rows[s])*n : int(m.rows[s])*n+n]
+				r := int(m.slots[s].row) * n
+				row := m.w[r : r+n]
 				for c, v := range row {
 					out[c] += v
 				}
@@ -60,9 +93,6 @@ func (m *modelData) score(feats []uint64, out []float32) {
 		}
 	}
 }
-
-// wordFacts sets the word-level facts that come from the model's lists.
-func (m *modelData) wordFacts(ti *tokInfo, lower []byte) {}
 
 // gazetteerFacts marks tokens covered by gazetteer phrases, within
 // sentences, with the type and the token's position in the phrase.
@@ -97,8 +127,11 @@ func markGazetteer(d *document, gaz gazetteer) {
 						case j == i+n-1:
 							pos = posL
 						}
-						f := mix(fGazetteer, uint64(t<<4|pos))
-						d.info[j].gaz = append(d.info[j].gaz, f, mix(f, uint64(d.info[j].flags&(flagInitCap|flagAllCaps))))
+						ti := &d.info[j]
+						if int(ti.ngaz) < len(ti.gaz) {
+							ti.gaz[ti.ngaz] = uint16(t<<4 | pos)
+							ti.ngaz++
+						}
 					}
 				}
 			}
@@ -109,20 +142,20 @@ func markGazetteer(d *document, gaz gazetteer) {
 // build turns rows of weights keyed by feature hash into the lookup table.
 func (m *modelData) build(features map[uint64][]float32) {
 	size := 1
-	for size < len(features)*2 {
+	// A table at most a quarter full keeps the probes for the many
+	// features the model does not know short.
+	for size < len(features)*4 {
 		size <<= 1
 	}
-	m.keys = make([]uint64, size)
-	m.rows = make([]int32, size)
+	m.slots = make([]slot, size)
 	m.w = make([]float32, 0, len(features)*m.nclass)
 	mask := uint64(size - 1)
 	for f, row := range features {
 		s := f & mask
-		for m.keys[s] != 0 {
+		for m.slots[s].key != 0 {
 			s = (s + 1) & mask
 		}
-		m.keys[s] = f
-		m.rows[s] = int32(len(m.w) / m.nclass)
+		m.slots[s] = slot{key: f, row: uint32(len(m.w) / m.nclass)}
 		m.w = append(m.w, row...)
 	}
 }
@@ -145,10 +178,24 @@ func (m *modelData) encode(w io.Writer) error {
 	for _, t := range m.types {
 		putS(t)
 	}
+	putU(uint64(m.off))
 	putU(uint64(len(m.gaz)))
 	for _, h := range sortedKeys(m.gaz) {
 		put64(h)
 		bw.WriteByte(m.gaz[h])
+	}
+	putU(uint64(len(m.clusters)))
+	for _, h := range sortedKeys(m.clusters) {
+		put64(h)
+		c := m.clusters[h]
+		putU(uint64(c[0]))
+		putU(uint64(c[1]))
+	}
+	for _, set := range []map[uint64]bool{m.prevWords, m.prevShapes} {
+		putU(uint64(len(set)))
+		for _, h := range sortedKeys(set) {
+			put64(h)
+		}
 	}
 	maxAbs := float32(0)
 	for _, v := range m.w {
@@ -160,9 +207,9 @@ func (m *modelData) encode(w io.Writer) error {
 	}
 	put64(uint64(math.Float32bits(scale)))
 	var keys []uint64
-	for _, k := range m.keys {
-		if k != 0 {
-			keys = append(keys, k)
+	for _, sl := range m.slots {
+		if sl.key != 0 {
+			keys = append(keys, sl.key)
 		}
 	}
 	sortUint64(keys)
@@ -192,10 +239,10 @@ func (m *modelData) encode(w io.Writer) error {
 }
 
 func (m *modelData) lookupRow(f uint64) []float32 {
-	mask := uint64(len(m.keys) - 1)
-	for s := f & mask; m.keys[s] != 0; s = (s + 1) & mask {
-		if m.keys[s] == f {
-			r := int(m.rows[s])
+	mask := uint64(len(m.slots) - 1)
+	for s := f & mask; m.slots[s].key != 0; s = (s + 1) & mask {
+		if m.slots[s].key == f {
+			r := int(m.slots[s].row)
 			return m.w[r*m.nclass : r*m.nclass+m.nclass]
 		}
 	}
@@ -245,6 +292,7 @@ func decodeModel(data []byte) (*modelData, error) {
 		m.types = append(m.types, string(b))
 	}
 	m.nclass = labels{m.types}.n()
+	m.off = uint32(getU())
 	ngaz := getU()
 	if rerr != nil || ngaz > 1<<24 {
 		return nil, fmt.Errorf("model: reading gazetteer size: %v", rerr)
@@ -257,6 +305,29 @@ func decodeModel(data []byte) (*modelData, error) {
 			return nil, fmt.Errorf("model: reading gazetteer: %w", err)
 		}
 		m.gaz[h] = t
+	}
+	nclusters := getU()
+	if rerr != nil || nclusters > 1<<24 {
+		return nil, fmt.Errorf("model: reading word clusters size: %v", rerr)
+	}
+	m.clusters = make(wordClusters, nclusters)
+	for range nclusters {
+		h := get64()
+		fine, coarse := getU(), getU()
+		if rerr != nil || fine > math.MaxUint16 || coarse > math.MaxUint16 {
+			return nil, fmt.Errorf("model: reading word clusters: %v", rerr)
+		}
+		m.clusters[h] = [2]uint16{uint16(fine), uint16(coarse)}
+	}
+	for _, set := range []*map[uint64]bool{&m.prevWords, &m.prevShapes} {
+		n := getU()
+		if rerr != nil || n > 1<<24 {
+			return nil, fmt.Errorf("model: reading previous-class keys: %v", rerr)
+		}
+		*set = make(map[uint64]bool, n)
+		for range n {
+			(*set)[get64()] = true
+		}
 	}
 	scale := math.Float32frombits(uint32(get64()))
 	nrows := getU()

@@ -20,9 +20,12 @@ type mentionRef struct {
 
 // Entities tags every field and returns each entity of the article once:
 // short forms resolve to a longer name of the article that ends with them
-// ("Kerry" to "John Kerry", "Assad" to "Bashar al-Assad"), variants of
-// the alias file to their canonical name ("ISIS" to "Islamic State"), and
-// the mentions of one name are grouped under the type most of them have.
+// ("Kerry" to "John Kerry", "Assad" to "Bashar al-Assad", and a short
+// form typed otherwise becomes the person), acronyms defined in brackets
+// to the name before them, variants of the alias file to their canonical
+// name ("ISIS" to "Islamic State"); one entity per canonical name and
+// type, so "Washington" the place and "Washington" the government stay
+// apart.
 // Entities are ordered by mention count, then by first mention; mentions
 // by field, then offset. It does no I/O.
 func (t *Tagger) Entities(fields ...Field) []article.Entity {
@@ -63,25 +66,58 @@ func (t *Tagger) Entities(fields ...Field) []article.Entity {
 	})
 	canon := make([]string, len(refs))
 	types := make([]string, len(refs))
+	aliased := make([]bool, len(refs))
 	for i, r := range refs {
 		canon[i], types[i] = r.surface, r.m.Type
 		if a, ok := t.aliases.lookup(r.surface); ok {
-			canon[i], types[i] = a.Name, a.Type
+			canon[i], types[i], aliased[i] = a.Name, a.Type, true
+		}
+	}
+	// An acronym defined in brackets after a name ("World Food Programme
+	// (WFP)") names the same entity wherever it appears in the article.
+	acronyms := map[string]int{}
+	for i := 1; i < len(refs); i++ {
+		r, prev := refs[i], refs[i-1]
+		if r.field != prev.field || !isAcronymOf(r.surface, prev.surface) {
+			continue
+		}
+		between := fields[r.field].Text[prev.m.End:r.m.Start]
+		after := fields[r.field].Text[r.m.End:]
+		if strings.TrimSpace(between) == "(" && strings.HasPrefix(after, ")") {
+			if _, ok := t.aliases.lookup(r.surface); !ok {
+				acronyms[r.key] = i - 1
+			}
+		}
+	}
+	for i, r := range refs {
+		if j, ok := acronyms[r.key]; ok {
+			canon[i], types[i] = canon[j], types[j]
 		}
 	}
 	// Short forms: the longest other name of the article whose parts end
 	// with the mention's parts, when there is exactly one such name.
+	// Candidates are found by their last part, each distinct name once.
+	byLast := map[string][]*mentionRef{}
+	seen := map[string]bool{}
+	for i, o := range refs {
+		if aliased[i] || len(o.parts) < 2 || seen[o.m.Type+o.key] {
+			continue
+		}
+		seen[o.m.Type+o.key] = true
+		last := o.parts[len(o.parts)-1]
+		byLast[last] = append(byLast[last], o)
+	}
 	for i, r := range refs {
-		if _, ok := t.aliases.lookup(r.surface); ok {
+		if aliased[i] || len(r.parts) == 0 {
+			continue
+		}
+		if _, ok := acronyms[r.key]; ok {
 			continue
 		}
 		var long *mentionRef
 		ambiguous := false
-		for j, o := range refs {
-			if j == i || len(o.parts) <= len(r.parts) || !compatible(r.m.Type, o.m.Type) || !hasSuffix(o.parts, r.parts) {
-				continue
-			}
-			if _, ok := t.aliases.lookup(o.surface); ok {
+		for _, o := range byLast[r.parts[len(r.parts)-1]] {
+			if len(o.parts) <= len(r.parts) || !compatible(r.m.Type, o.m.Type) || !hasSuffix(o.parts, r.parts) {
 				continue
 			}
 			switch {
@@ -99,31 +135,29 @@ func (t *Tagger) Entities(fields ...Field) []article.Entity {
 			canon[i], types[i] = long.surface, long.m.Type
 		}
 	}
-	// Group by canonical name, ignoring case; the entity takes the type
-	// most of its mentions have and the best-written form of its name.
+	// Group by type and the slug of the canonical name (case, spacing and
+	// punctuation aside, as the id is made); the entity takes
+	// the best-written form of its name.
 	type group struct {
-		key   string
 		refs  []int
 		names map[string]int
-		types map[string]int
 	}
 	var groups []*group
 	byKey := map[string]*group{}
 	for i := range refs {
-		k := foldName(canon[i])
+		k := types[i] + ":" + slug(canon[i])
 		g := byKey[k]
 		if g == nil {
-			g = &group{key: k, names: map[string]int{}, types: map[string]int{}}
+			g = &group{names: map[string]int{}}
 			byKey[k] = g
 			groups = append(groups, g)
 		}
 		g.refs = append(g.refs, i)
 		g.names[canon[i]]++
-		g.types[types[i]]++
 	}
 	out := make([]article.Entity, 0, len(groups))
 	for _, g := range groups {
-		typ := argmax(g.types, func(a, b string) bool { return typeRank(a) < typeRank(b) })
+		typ := types[g.refs[0]]
 		name := argmax(g.names, func(a, b string) bool { return nameRank(a) > nameRank(b) || (nameRank(a) == nameRank(b) && a < b) })
 		e := article.Entity{ID: strings.ToLower(typ) + ":" + slug(name), Type: typ, Name: name, Count: len(g.refs)}
 		for _, i := range g.refs {
@@ -140,6 +174,24 @@ func (t *Tagger) Entities(fields ...Field) []article.Entity {
 		return 0
 	})
 	return out
+}
+
+// isAcronymOf reports whether acr, in capitals, is made of the initials
+// of name's words, small words ("of", "for") optional.
+func isAcronymOf(acr, name string) bool {
+	if len(acr) < 2 || len(acr) > 8 || strings.ToUpper(acr) != acr || strings.ContainsAny(acr, " -") {
+		return false
+	}
+	letters := strings.ReplaceAll(acr, ".", "")
+	var initials, capitals []rune
+	for _, w := range strings.FieldsFunc(name, func(r rune) bool { return r == ' ' || r == '-' }) {
+		r := []rune(w)[0]
+		initials = append(initials, unicode.ToUpper(r))
+		if unicode.IsUpper(r) {
+			capitals = append(capitals, r)
+		}
+	}
+	return string(initials) == letters || string(capitals) == letters
 }
 
 // compatible reports whether a short mention of type short may name the
@@ -194,19 +246,6 @@ func nameRank(s string) int {
 		r += 1000
 	}
 	return r
-}
-
-// typeRank breaks ties between types: the more specific first.
-func typeRank(t string) int {
-	switch t {
-	case "PER":
-		return 0
-	case "ORG":
-		return 1
-	case "LOC":
-		return 2
-	}
-	return 3
 }
 
 // argmax returns the key with the highest count; less orders ties.

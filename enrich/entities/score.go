@@ -92,7 +92,7 @@ func Evaluate(docs []Document, tag func(string) []Mention) Scores {
 			s.ByType[g.Type] = c
 		}
 		for _, m := range tag(d.Text) {
-			sp := Span{Type: m.Type, Start: m.Start, End: m.End}
+			sp := Span(m)
 			c := s.ByType[m.Type]
 			if gold[sp] {
 				c.TP++

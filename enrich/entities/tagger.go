@@ -3,9 +3,12 @@
 // sequence tagger trained on CoNLL-2003, and resolves them within an
 // article to one canonical name each.
 //
-// The tagger is a greedy averaged perceptron over BILOU tags with word,
-// shape, affix, context, gazetteer, previous-prediction and
-// document-level features; the trained model is embedded in the binary.
+// The tagger is a first-order linear-chain model over BILOU classes,
+// decoded with Viterbi and trained as a structured averaged perceptron,
+// with word, shape, affix, context, word-cluster, gazetteer,
+// previous-class and document-level features. The trained model
+// (model/ner-v1.bin.gz, see MODEL.md) is embedded in the binary;
+// cmd/nertrain trains it again.
 package entities
 
 import (
@@ -13,6 +16,9 @@ import (
 	_ "embed"
 	"encoding/hex"
 	"fmt"
+	"strings"
+	"sync"
+	"unicode"
 )
 
 // ModelFile is the embedded model's file name under model/.
@@ -41,9 +47,11 @@ type Tagger struct {
 	aliases *aliasTable
 	dict    *dictionary
 	version string
+	docs    sync.Pool // *document scratch space
 }
 
-// Load returns the tagger with the embedded model and alias list.
+// Load returns the tagger with the embedded model and alias list. It
+// decodes the model (about 50 ms) and may be called once per process.
 func Load() (*Tagger, error) {
 	m, err := decodeModel(embeddedModel)
 	if err != nil {
@@ -64,9 +72,41 @@ func (t *Tagger) Version() string { return t.version }
 // file are found even where the model misses them, and give their type.
 // It does no I/O.
 func (t *Tagger) Tag(text string) []Mention {
-	d := prepare(text, t.model)
+	d, _ := t.docs.Get().(*document)
+	if d == nil {
+		d = new(document)
+	}
+	d.reset(text, t.model)
 	classes := d.decode(t.model, t.model.nclass, len(t.model.types), nil, nil)
-	return reconcile(d.spans(classes, t.model.types), t.dict.find(d))
+	ms := tidy(text, reconcile(d.spans(classes, t.model.types), t.dict.find(d)))
+	d.text = ""
+	t.docs.Put(d)
+	return ms
+}
+
+// titles are courtesy titles that name a person but are not part of the
+// name, as CoNLL-2003 annotates them ("Mr Assange" is "Assange").
+var titles = map[string]bool{
+	"Mr": true, "Mr.": true, "Mrs": true, "Mrs.": true, "Ms": true, "Ms.": true, "Miss": true,
+	"Dr": true, "Dr.": true, "Sir": true, "Dame": true, "Prof": true, "Prof.": true,
+}
+
+// tidy drops mentions without a letter or digit and strips a leading
+// courtesy title, making the rest a person.
+func tidy(text string, ms []Mention) []Mention {
+	out := ms[:0]
+	for _, m := range ms {
+		s := text[m.Start:m.End]
+		if strings.IndexFunc(s, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) < 0 {
+			continue
+		}
+		if sp := strings.IndexByte(s, ' '); sp > 0 && titles[s[:sp]] {
+			rest := strings.TrimLeft(s[sp:], " ")
+			m = Mention{Type: "PER", Start: m.End - len(rest), End: m.End}
+		}
+		out = append(out, m)
+	}
+	return out
 }
 
 func tagWith(m *modelData, text string) []Mention {

@@ -59,8 +59,8 @@ func appendTokens(dst []Token, text string) []Token {
 			end = i + size + 1
 		} else if isWordRune(r) {
 			end = scanWord(text, i)
-		} else if r == '.' || r == '-' || r == '\u2013' || r == '\u2014' {
-			// Runs like "..." and "--" are one token.
+		} else if r == '.' || r == '-' || r == '\u2013' || r == '\u2014' || r == '\'' || r == '\u2019' || r == '\u2018' || r == '`' {
+			// Runs like "...", "--" and "''" are one token.
 			for end < len(text) {
 				r2, s2 := decodeRune(text, end)
 				if r2 != r {

@@ -27,6 +27,12 @@ type TrainOptions struct {
 	// MinWeight drops features whose averaged weights are all smaller in
 	// magnitude, to keep the model file small.
 	MinWeight float64
+	// Unlabelled texts, when given, are grouped into word clusters
+	// (Clusters) whose ids become features.
+	Unlabelled []string
+	Clusters   ClusterOptions
+	// Without names feature groups (keys of FeatureGroups) to leave out.
+	Without []string
 	// Dev, when set, is tagged after every pass and Logf told its scores.
 	Dev  []Document
 	Logf func(format string, args ...any)
@@ -42,7 +48,8 @@ type Model struct {
 	data *modelData
 }
 
-// Tag tags text with the model, as Tagger.Tag does.
+// Tag tags text with the model alone, without the alias pass of
+// Tagger.Tag.
 func (m *Model) Tag(text string) []Mention { return tagWith(m.data, text) }
 
 // Features reports the number of weighted features in the model.
@@ -68,7 +75,19 @@ func Train(docs []Document, opts TrainOptions) (*Model, error) {
 		return nil, fmt.Errorf("training: %d entity types, at most 8", len(types))
 	}
 	lab := labels{types}
-	full := &modelData{types: types, nclass: lab.n(), gaz: make(gazetteer)}
+	var off uint32
+	for _, g := range opts.Without {
+		bit, ok := FeatureGroups[g]
+		if !ok {
+			return nil, fmt.Errorf("training: no feature group %q", g)
+		}
+		off |= bit
+	}
+	full := &modelData{types: types, nclass: lab.n(), gaz: make(gazetteer), off: off}
+	if len(opts.Unlabelled) > 0 && off&groupClusters == 0 {
+		full.clusters = learnClusters(opts.Unlabelled, opts.Clusters)
+		logf("word clusters: %d words", len(full.clusters))
+	}
 	folds := max(opts.Folds, 1)
 	foldGaz := make([]gazetteer, folds)
 	for k := range foldGaz {
@@ -112,7 +131,7 @@ func Train(docs []Document, opts TrainOptions) (*Model, error) {
 	prepared := make([]*document, len(docs))
 	gold := make([][]int, len(docs))
 	for i, d := range docs {
-		fm := &modelData{types: types, nclass: lab.n(), gaz: foldGaz[i%folds]}
+		fm := &modelData{types: types, nclass: lab.n(), gaz: foldGaz[i%folds], clusters: full.clusters, off: off}
 		prepared[i] = prepare(d.Text, fm)
 		gold[i] = goldClasses(prepared[i], d.Gold, types)
 	}
@@ -137,12 +156,15 @@ func Train(docs []Document, opts TrainOptions) (*Model, error) {
 		}
 		logf("pass %d: %d of %d tokens wrong (%.2f%%), %d features", it, errs, tokens, 100*float64(errs)/float64(tokens), len(p.index))
 		if len(opts.Dev) > 0 {
-			m := &Model{data: p.average(full, 0)}
-			s := Evaluate(opts.Dev, m.Tag)
+			dm := p.average(full, 0)
+			dm.findPrevKeys(prepared)
+			s := Evaluate(opts.Dev, (&Model{data: dm}).Tag)
 			logf("pass %d dev: %s", it, s.Summary())
 		}
 	}
-	return &Model{data: p.average(full, opts.MinWeight)}, nil
+	m := p.average(full, opts.MinWeight)
+	m.findPrevKeys(prepared)
+	return &Model{data: m}, nil
 }
 
 // entityTypes returns the sorted types of the gold spans.
@@ -273,7 +295,7 @@ func (p *perceptron) average(base *modelData, minWeight float64) *modelData {
 			features[f] = row
 		}
 	}
-	m := &modelData{types: base.types, nclass: base.nclass, gaz: base.gaz}
+	m := &modelData{types: base.types, nclass: base.nclass, gaz: base.gaz, clusters: base.clusters, off: base.off}
 	m.build(features)
 	return m
 }

@@ -56,6 +56,7 @@ type gazetteer struct {
 	qualifiers map[string][]int32 // "la", "texas", "syria" → records a "City, X" suffix names
 	countries  map[string]int32   // ISO code → country record
 	stop       map[string]bool    // keys the spotter never takes alone
+	prefixes   map[string]bool    // first two words of names of two words or more ("new york")
 	maxWords   int
 	version    string
 }
@@ -67,6 +68,7 @@ func loadGazetteer() (*gazetteer, error) {
 		qualifiers: make(map[string][]int32, 512),
 		countries:  make(map[string]int32, 256),
 		stop:       make(map[string]bool, 256),
+		prefixes:   make(map[string]bool, 32768),
 	}
 	h := sha256.New()
 	read := func(name string) ([]byte, error) {
@@ -115,15 +117,17 @@ type line struct {
 	text string
 }
 
-// lines yields the non-blank, non-comment lines of a data file.
+// lines yields the non-blank, non-comment lines of a data file. The lines
+// share one copy of b.
 func lines(b []byte) func(func(line) bool) {
 	return func(yield func(line) bool) {
+		rest := string(b)
 		no := 0
-		for len(b) > 0 {
+		for len(rest) > 0 {
 			no++
-			var l []byte
-			l, b, _ = bytes.Cut(b, []byte{'\n'})
-			s := strings.TrimRight(string(l), "\r")
+			var s string
+			s, rest, _ = strings.Cut(rest, "\n")
+			s = strings.TrimSuffix(s, "\r")
 			if strings.TrimSpace(s) == "" || strings.HasPrefix(s, "#") {
 				continue
 			}
@@ -132,6 +136,26 @@ func lines(b []byte) func(func(line) bool) {
 			}
 		}
 	}
+}
+
+// fields splits a tab-separated line into dst, which must have exactly as
+// many elements as the line has fields.
+func fields(s string, dst []string) bool {
+	for i := range dst {
+		if i == len(dst)-1 {
+			if strings.IndexByte(s, '\t') >= 0 {
+				return false
+			}
+			dst[i] = s
+			return true
+		}
+		var ok bool
+		dst[i], s, ok = strings.Cut(s, "\t")
+		if !ok {
+			return false
+		}
+	}
+	return true
 }
 
 func (g *gazetteer) readGeoNames(gz []byte) error {
@@ -144,9 +168,9 @@ func (g *gazetteer) readGeoNames(gz []byte) error {
 		return err
 	}
 	g.recs = make([]record, 0, bytes.Count(b, []byte{'\n'})+256)
+	var f [10]string
 	for l := range lines(b) {
-		f := strings.Split(l.text, "\t")
-		if len(f) != 10 || len(f[0]) != 1 {
+		if !fields(l.text, f[:]) || len(f[0]) != 1 {
 			return fmt.Errorf("line %d: want 10 tab-separated fields", l.no)
 		}
 		id, err1 := strconv.ParseInt(f[1], 10, 64)
@@ -265,18 +289,23 @@ func (g *gazetteer) addName(name string, rec int32, via uint8) {
 	if key == "" {
 		return
 	}
-	for j, c := range g.names[key] {
+	cands := g.names[key]
+	for j, c := range cands {
 		if c.rec == rec {
 			// The best way a name refers to a record wins: its own name
 			// over an alternate spelling.
-			if via < c.via {
-				g.names[key][j].via = via
-			}
+			cands[j].via = min(c.via, via)
 			return
 		}
 	}
-	g.names[key] = append(g.names[key], cand{rec: rec, via: via})
+	g.names[key] = append(cands, cand{rec: rec, via: via})
 	g.maxWords = max(g.maxWords, words)
+	if words >= 2 {
+		// The key's words are joined by single spaces.
+		first, rest, _ := strings.Cut(key, " ")
+		second, _, _ := strings.Cut(rest, " ")
+		g.prefixes[first+" "+second] = true
+	}
 }
 
 func (g *gazetteer) addQualifier(name string, rec int32) {

@@ -35,8 +35,8 @@ type Parser struct {
 	g *gazetteer
 }
 
-// Load builds a Parser from the embedded gazetteer. It takes a fraction of
-// a second and about 100 MB of memory; load once and share.
+// Load builds a Parser from the embedded gazetteer. It takes about a third
+// of a second and holds about 41 MiB of heap; load once and share.
 func Load() (*Parser, error) {
 	g, err := loadGazetteer()
 	if err != nil {

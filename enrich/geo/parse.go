@@ -34,6 +34,32 @@ var directions = map[string]bool{
 	"greater": true, "upper": true, "lower": true,
 }
 
+// institutions after a place name in one capitalised run make an
+// organisation named after the place, and the place is still mentioned:
+// "Gainesville Police", "Texas Department of State Health Services".
+var institutions = map[string]bool{
+	"police": true, "department": true, "city": true, "high": true, "school": true,
+	"schools": true, "university": true, "college": true, "council": true, "public": true,
+	"library": true, "utilities": true, "hospital": true, "airport": true, "fire": true,
+	"sheriff": true, "sheriff's": true, "board": true, "chamber": true, "commission": true,
+	"area": true, "metro": true, "regional": true, "community": true, "church": true,
+	"mall": true, "center": true, "centre": true, "zoo": true, "museum": true,
+	"state": true, "government": true, "ministry": true, "embassy": true, "army": true,
+	"national": true, "municipal": true, "district": true, "court": true, "general": true,
+	"times": true, "post": true, "herald": true, "tribune": true, "journal": true,
+	"gazette": true, "daily": true, "news": true, "stock": true, "port": true,
+}
+
+// placeHeads after a name in one capitalised run make another place:
+// "Laurel County", "Van Dorn Street", "Peace River".
+var placeHeads = map[string]bool{
+	"county": true, "parish": true, "township": true, "street": true, "road": true,
+	"avenue": true, "boulevard": true, "drive": true, "lane": true, "highway": true,
+	"river": true, "creek": true, "lake": true, "island": true, "islands": true,
+	"mountain": true, "mountains": true, "valley": true, "bay": true, "beach": true,
+	"harbor": true, "canyon": true, "forest": true, "falls": true, "heights": true,
+}
+
 // locPreps before a name make it a place: "in Edmonton said".
 var locPreps = map[string]bool{
 	"in": true, "at": true, "from": true, "to": true, "near": true, "into": true,
@@ -60,9 +86,9 @@ type mention struct {
 	start, end int
 	cands      []cand
 	qual       []int32 // records a ", State" qualifier names
-	ner        bool
-	weak       bool // a small place the article's context must support
+	weak       bool    // a small place the article's context must support
 	chosen     int32
+	score      float64 // of the chosen record
 }
 
 // doc is the state of one Places call.
@@ -74,13 +100,17 @@ type doc struct {
 	personal map[string]bool // keys that end a multi-word capitalised name
 	ments    []mention
 	buf      []byte
+	// headline marks fields written in title case ("Kerry, Lavrov Meet
+	// On Syria Conflict"), where capitals do not delimit names.
+	headline []bool
 }
 
 func newDoc(g *gazetteer, fields []Field) *doc {
 	d := &doc{g: g, fields: fields, toks: make([][]token, len(fields)),
-		lower: map[string]bool{}, personal: map[string]bool{}}
+		lower: map[string]bool{}, personal: map[string]bool{}, headline: make([]bool, len(fields))}
 	for i, f := range fields {
-		d.toks[i] = tokenize(f.Text, nil)
+		// About one token per six bytes of English text.
+		d.toks[i] = tokenize(f.Text, make([]token, 0, len(f.Text)/6+1))
 		for _, t := range d.toks[i] {
 			if !t.cap && !t.sentStart {
 				d.lower[t.key] = true
@@ -88,22 +118,26 @@ func newDoc(g *gazetteer, fields []Field) *doc {
 		}
 	}
 	for i := range fields {
+		d.headline[i] = titleCase(d.toks[i])
 		// A capitalised first word that the article also writes in lower
 		// case ("The", "In", "After") is no part of a name.
-		for k := range d.toks[i] {
-			t := &d.toks[i][k]
-			if t.cap && t.sentStart && !t.upper && (d.lower[t.key] || g.stop[t.key]) {
+		toks := d.toks[i]
+		for k := range toks {
+			t := &toks[k]
+			if t.cap && t.sentStart && (!t.upper || len(t.key) == 1) && (d.lower[t.key] || g.stop[t.key]) &&
+				!(k+1 < len(toks) && toks[k+1].cap && toks[k+1].gap <= gapHyphen && g.prefixes[t.key+" "+toks[k+1].key]) {
 				t.cap = false
 			}
 		}
-		d.scanCase(d.toks[i])
+		if !d.headline[i] {
+			d.scanCase(d.toks[i])
+		}
 	}
 	return d
 }
 
-// scanCase records words the article writes in lower case and the last
-// words of multi-word capitalised names that are not places ("John
-// Kerry"), which mark a bare "Kerry" as a person.
+// scanCase records the last words of multi-word capitalised names that are
+// not places ("John Kerry"), which mark a bare "Kerry" as a person.
 func (d *doc) scanCase(toks []token) {
 	for i := 0; i < len(toks); {
 		if !toks[i].cap {
@@ -126,6 +160,21 @@ func (d *doc) scanCase(toks []token) {
 	}
 }
 
+// titleCase reports whether most words of four letters or more are
+// capitalised, as in a title-case headline.
+func titleCase(toks []token) bool {
+	long, capital := 0, 0
+	for _, t := range toks {
+		if len(t.key) >= 4 {
+			long++
+			if t.cap {
+				capital++
+			}
+		}
+	}
+	return long >= 3 && capital*5 >= long*4
+}
+
 // runEnd returns the end of the capitalised run that starts at i: tokens
 // joined by spaces or hyphens.
 func runEnd(toks []token, i int) int {
@@ -136,9 +185,7 @@ func runEnd(toks []token, i int) int {
 	return j
 }
 
-// key joins the keys of toks[i:j] with spaces, reusing the doc's buffer.
-// The returned string is only valid until the next call; map lookups with
-// string(d.buf) do not allocate.
+// key joins the keys of toks[i:j] with spaces.
 func (d *doc) key(toks []token, i, j int) string {
 	d.buf = d.buf[:0]
 	for k := i; k < j; k++ {
@@ -150,6 +197,8 @@ func (d *doc) key(toks []token, i, j int) string {
 	return string(d.buf)
 }
 
+// lookup returns the gazetteer records named toks[i:j]. It builds the key
+// in the doc's buffer: a map index with string(d.buf) does not allocate.
 func (d *doc) lookup(toks []token, i, j int) []cand {
 	d.buf = d.buf[:0]
 	for k := i; k < j; k++ {
@@ -191,22 +240,54 @@ func (d *doc) spotLocation(fi int, loc [2]int, covered []bool) {
 	if i >= j {
 		return
 	}
+	// A span inside one already taken repeats it.
+	if !slices.Contains(covered[i:j], false) {
+		return
+	}
 	for k := i; k < j; k++ {
 		covered[k] = true
 	}
-	for i < j-1 && (toks[i].key == "the" || directions[toks[i].key]) {
-		i++
-	}
-	cands := d.lookup(toks, i, j)
-	if cands == nil && j-i > 1 && genericHeads[toks[j-1].key] {
-		cands = d.lookup(toks, i, j-1)
-	}
+	cands := d.lookupLocation(toks, i, j)
 	if cands == nil {
 		return
 	}
-	m := mention{field: fi, start: s, end: e, cands: cands, ner: true, chosen: -1}
+	m := mention{field: fi, start: s, end: e, cands: cands, chosen: -1}
 	m.qual = d.qualifier(toks, j)
 	d.ments = append(d.ments, m)
+}
+
+// lookupLocation finds the records a LOC mention toks[i:j] names: the
+// whole span ("South Africa"), a state abbreviation ("Ky."), or the span
+// without a leading "the" or direction ("northern Syria") or a trailing
+// generic head ("Idlib city").
+func (d *doc) lookupLocation(toks []token, i, j int) []cand {
+	if c := d.lookup(toks, i, j); c != nil {
+		return c
+	}
+	if isAbbrev(toks, i, j) {
+		if q := d.g.qualifiers[toks[i].key]; q != nil {
+			c := make([]cand, len(q))
+			for k, r := range q {
+				c[k] = cand{rec: r}
+			}
+			return c
+		}
+	}
+	for i < j-1 && (toks[i].key == "the" || directions[toks[i].key]) {
+		i++
+		if c := d.lookup(toks, i, j); c != nil {
+			return c
+		}
+	}
+	if j-i > 1 && genericHeads[toks[j-1].key] {
+		return d.lookup(toks, i, j-1)
+	}
+	return nil
+}
+
+// isAbbrev reports whether toks[i:j] is short enough to be an abbreviation.
+func isAbbrev(toks []token, i, j int) bool {
+	return j-i == 1 && len(toks[i].key) <= 5
 }
 
 // spotText finds gazetteer names in capitalised text outside LOC mentions.
@@ -220,6 +301,20 @@ func (d *doc) spotText(fi int, toks []token, covered []bool) {
 		}
 		if i == 0 || !(t.gap == gapSpace || t.gap == gapHyphen) || !toks[i-1].cap {
 			runStart = i
+		}
+		// A state abbreviation after a town the gazetteer lacks
+		// ("Cottonport, La."), or one dotted inside ("in B.C.").
+		afterTown := i > 0 && t.gap == gapComma && toks[i-1].cap
+		if d.g.names[t.key] == nil && (afterTown || strings.Contains(d.fields[fi].Text[t.start:t.end], ".")) {
+			if q := d.g.qualifiers[t.key]; q != nil && (t.upper || abbreviated(d.fields[fi].Text, t)) {
+				m := mention{field: fi, start: t.start, end: t.end, chosen: -1}
+				for _, r := range q {
+					m.cands = append(m.cands, cand{rec: r})
+				}
+				d.ments = append(d.ments, m)
+				i++
+				continue
+			}
 		}
 		n, cands := d.longest(toks, i, covered)
 		if cands == nil {
@@ -243,6 +338,11 @@ func (d *doc) spotText(fi int, toks []token, covered []bool) {
 		}
 		i++
 	}
+}
+
+// abbreviated reports whether t is written with a dot: "La.", "S.C.".
+func abbreviated(text string, t token) bool {
+	return text[t.end-1] == '.' || (t.end < len(text) && text[t.end] == '.')
 }
 
 // longest returns the longest gazetteer name starting at toks[i].
@@ -280,6 +380,16 @@ func (d *doc) accept(fi int, toks []token, runStart, i, j int, cands []cand) (me
 	}
 	atStart := lead == i
 	whole := atStart && j >= end
+	if d.headline[fi] {
+		// Every word is capitalised: take names as they come.
+		atStart, whole, end = true, true, j
+	}
+	// An organisation named after the place still mentions it; another
+	// place named after it does not.
+	named := atStart && j < end && institutions[toks[j].key]
+	if j < end && placeHeads[toks[j].key] {
+		return mention{}, false
+	}
 	single := j-i == 1
 	afterPrep := i > 0 && toks[i].gap == gapSpace && locPreps[toks[i-1].key]
 	wordlike := single && (d.lower[key] || d.personal[key] ||
@@ -303,22 +413,27 @@ func (d *doc) accept(fi int, toks []token, runStart, i, j int, cands []cand) (me
 			if atStart && !(wordlike && d.personal[key]) {
 				keep = append(keep, c)
 			}
+		case r.kind == kindAdmin1 && atStart && !wordlike:
+			// "Georgia Tech", "Texas Rangers": like a country, a state may
+			// open a name.
+			keep = append(keep, c)
 		case r.kind == kindCountry:
 			// A country may also close a name: "Environment Canada".
 			if (atStart || j >= end) && !(wordlike && d.personal[key]) {
 				keep = append(keep, c)
 			}
 		case r.kind != kindPlace:
-			if whole {
+			if whole || named {
 				keep = append(keep, c)
 			}
-		case !whole || wordlike:
+		case !(whole || named) || wordlike:
 		case qual != nil:
 			keep = append(keep, c)
-		case c.via == viaName && r.population >= minPop,
-			c.via == viaAlt && r.population >= spotAltPopulation:
+		case c.via == viaName && r.population >= minPop:
 			keep = append(keep, c)
-		case c.via == viaName:
+		case c.via == viaName || r.population >= spotAltPopulation:
+			// A small place, or a foreign spelling ("Sarkh" is also
+			// Chad's Sarh): only where the article's context is.
 			keep = append(keep, c)
 			weak = true
 		}
@@ -331,6 +446,7 @@ func (d *doc) accept(fi int, toks []token, runStart, i, j int, cands []cand) (me
 		for _, c := range keep {
 			r := &d.g.recs[c.rec]
 			if r.kind != kindPlace || (c.via == viaName && r.population >= minPop) {
+				// A strong candidate came along: no context needed.
 				weak = false
 				break
 			}
@@ -400,6 +516,17 @@ func (d *doc) resolve() {
 	}
 	d.ments = kept
 	for pass := 0; pass < 2; pass++ {
+		if pass == 1 {
+			// Countries and states the first pass settled on count too:
+			// "a transfer to Virginia" puts "Alexandria" in Virginia.
+			for _, m := range d.ments {
+				if m.chosen >= 0 && d.unambiguous(m) < 0 {
+					if k := d.g.recs[m.chosen].kind; k == kindCountry || k == kindAdmin1 {
+						d.addContext(countries, states, m.chosen)
+					}
+				}
+			}
+		}
 		for k := range d.ments {
 			m := &d.ments[k]
 			best, bestScore := int32(-1), math.Inf(-1)
@@ -409,21 +536,68 @@ func (d *doc) resolve() {
 					best, bestScore = c.rec, s
 				}
 			}
-			m.chosen = best
+			m.chosen, m.score = best, bestScore
+		}
+	}
+	d.oneSense()
+}
+
+// oneSense gives every unqualified mention of a name the place its best
+// supported mention chose: after "London, Ky.", a bare "London" in the
+// same article is in Kentucky too.
+func (d *doc) oneSense() {
+	best := map[string]int{}
+	for k := range d.ments {
+		m := &d.ments[k]
+		if m.chosen < 0 {
+			continue
+		}
+		key := d.surface(m)
+		if b, ok := best[key]; !ok || m.score > d.ments[b].score {
+			best[key] = k
+		}
+	}
+	for k := range d.ments {
+		m := &d.ments[k]
+		if m.chosen >= 0 && m.qual == nil {
+			b := &d.ments[best[d.surface(m)]]
+			if slices.ContainsFunc(m.cands, func(c cand) bool { return c.rec == b.chosen }) {
+				m.chosen = b.chosen
+			}
 		}
 	}
 }
 
-// unambiguous returns the record a mention names when its candidates agree
-// on a country (a country name, a demonym, or one candidate), or -1.
+// surface is the lower-cased text of a mention.
+func (d *doc) surface(m *mention) string {
+	return strings.ToLower(d.fields[m.field].Text[m.start:m.end])
+}
+
+// unambiguous returns a record whose country (and US state) a mention
+// settles, or -1: a country name or demonym with no region of the same
+// name ("Georgia" may be the state), or candidates that all lie in one
+// country ("Gainesville" is in the United States whichever it is).
 func (d *doc) unambiguous(m mention) int32 {
-	if len(m.cands) == 1 {
-		return m.cands[0].rec
-	}
+	first := &d.g.recs[m.cands[0].rec]
+	country, sameCountry, sameState := int32(-1), true, true
 	for _, c := range m.cands {
-		if d.g.recs[c.rec].kind == kindCountry {
-			return c.rec
+		r := &d.g.recs[c.rec]
+		switch r.kind {
+		case kindCountry:
+			country = c.rec
+		case kindAdmin1, kindRegion:
+			country = -2
 		}
+		sameCountry = sameCountry && r.country == first.country
+		sameState = sameState && r.admin1 == first.admin1
+	}
+	switch {
+	case len(m.cands) == 1:
+		return m.cands[0].rec
+	case country >= 0:
+		return country
+	case sameCountry && sameState && first.country != "":
+		return m.cands[0].rec
 	}
 	return -1
 }
@@ -454,18 +628,36 @@ func (d *doc) score(m *mention, c cand, countries, states map[string]float64, ne
 	case kindCountry:
 		// Population only breaks ties between countries sharing a
 		// demonym ("American": the United States, not American Samoa).
-		s = 10 + math.Log10(float64(r.population)+1)/10
+		s = 10 + math.Log10(float64(r.population)+1)/5
+		if len(m.cands) > 1 && countries[r.country] > 0 {
+			s += 2
+		}
 	case kindContinent:
 		s = 9
 	case kindAdmin1:
-		s = 10
-		if countries["US"] > 0 {
-			s += 2
+		// A state beats a foreign namesake ("Virginia" in South Africa)
+		// and, where the article has other US states or towns, a country
+		// ("Georgia"); the United States alone is named by foreign news
+		// too often to count.
+		s = 11
+		for st, w := range states {
+			if st != r.admin1 && w > 0 {
+				s += 2
+				break
+			}
 		}
 	case kindRegion:
-		s = 8.5
+		s = 10.5
 	default:
 		s = 2 * math.Log10(float64(r.population)+10)
+		// "Hong Kong", "Singapore", "Luxembourg": the country, not its
+		// city of the same name.
+		if slices.ContainsFunc(m.cands, func(c cand) bool {
+			o := &d.g.recs[c.rec]
+			return o.kind == kindCountry && o.country == r.country
+		}) {
+			s -= 5
+		}
 	}
 	if c.via == viaAlt {
 		s -= 3
@@ -479,7 +671,7 @@ func (d *doc) score(m *mention, c cand, countries, states map[string]float64, ne
 			break
 		}
 	}
-	if r.kind == kindPlace || r.kind == kindAdmin1 || r.kind == kindRegion {
+	if r.kind == kindPlace || r.kind == kindRegion {
 		if countries[r.country] > 0 {
 			s += 2
 		}
@@ -488,7 +680,7 @@ func (d *doc) score(m *mention, c cand, countries, states map[string]float64, ne
 		}
 	}
 	if near && r.kind == kindPlace && len(m.cands) > 1 && d.nearOther(m, r) {
-		s += 1.5
+		s += 3
 	}
 	return s
 }

@@ -5,8 +5,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"golang.org/x/text/runes"
-	"golang.org/x/text/transform"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -150,6 +148,10 @@ func wordKey(w string) (key string, capital, upper bool) {
 			upper = false
 		}
 	}
+	if ascii && !capital && strings.IndexFunc(w, func(r rune) bool { return r == '.' || ('A' <= r && r <= 'Z') }) < 0 {
+		// Already a key: share the text's bytes.
+		return w, capital, upper
+	}
 	if ascii {
 		var b strings.Builder
 		b.Grow(len(w))
@@ -170,23 +172,69 @@ func wordKey(w string) (key string, capital, upper bool) {
 
 // foldKey lower-cases, strips accents and drops dots: "Genève" → "geneve".
 func foldKey(w string) string {
-	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
-	s, _, err := transform.String(t, w)
-	if err != nil {
-		s = w
+	b := make([]byte, 0, len(w))
+	var one, nfd [utf8.UTFMax * 4]byte
+	for _, r := range w {
+		switch {
+		case r == '.':
+			continue
+		case r < utf8.RuneSelf:
+			b = append(b, byte(unicode.ToLower(r)))
+			continue
+		case r == '\u2019':
+			b = append(b, '\'')
+			continue
+		}
+		n := utf8.EncodeRune(one[:], r)
+		for _, d := range string(norm.NFD.Append(nfd[:0], one[:n]...)) {
+			if !unicode.Is(unicode.Mn, d) {
+				b = utf8.AppendRune(b, unicode.ToLower(d))
+			}
+		}
 	}
-	s = strings.ToLower(s)
-	s = strings.ReplaceAll(s, "\u2019", "'")
-	return strings.ReplaceAll(s, ".", "")
+	return string(b)
 }
 
 // nameKey is the key of a multi-word name, as tokenize and the spotter
 // build it from the text: word keys joined by single spaces.
 func nameKey(name string) (key string, words int) {
+	if k, n, ok := simpleKey(name); ok {
+		return k, n
+	}
 	toks := tokenize(name, nil)
 	keys := make([]string, len(toks))
 	for i, t := range toks {
 		keys[i] = t.key
 	}
 	return strings.Join(keys, " "), len(toks)
+}
+
+// simpleKey is nameKey for names of ASCII letters, digits, spaces and
+// hyphens, which are most of the gazetteer: the same key without the
+// tokenizer's allocations.
+func simpleKey(name string) (key string, words int, ok bool) {
+	b := make([]byte, 0, len(name))
+	inWord := false
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
+		case 'A' <= c && c <= 'Z':
+			c += 'a' - 'A'
+		case c == ' ' || c == '-':
+			inWord = false
+			continue
+		default:
+			return "", 0, false
+		}
+		if !inWord {
+			if words > 0 {
+				b = append(b, ' ')
+			}
+			words++
+			inWord = true
+		}
+		b = append(b, c)
+	}
+	return string(b), words, true
 }

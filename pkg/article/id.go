@@ -77,6 +77,9 @@ func CanonicalURL(raw string) (string, error) {
 	u.User = nil
 	host := strings.ToLower(u.Hostname())
 	host = strings.TrimSuffix(host, ".")
+	if host == "" {
+		return "", fmt.Errorf("URL %q has no host", truncate(raw, 200))
+	}
 	port := u.Port()
 	if (u.Scheme == "http" && port == "80") || (u.Scheme == "https" && port == "443") {
 		port = ""

@@ -38,7 +38,7 @@ func TestCanonicalURL(t *testing.T) {
 }
 
 func TestCanonicalURLRejects(t *testing.T) {
-	for _, in := range []string{"", "   ", "/relative/path", "mailto:a@example.com", "ftp://example.com/a", "https://", "http://exa mple.com/"} {
+	for _, in := range []string{"", "   ", "/relative/path", "mailto:a@example.com", "ftp://example.com/a", "https://", "http://exa mple.com/", "http://./a", "https://.:8080/"} {
 		if got, err := CanonicalURL(in); err == nil {
 			t.Errorf("CanonicalURL(%q) = %q, want an error", in, got)
 		}

@@ -9,8 +9,12 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net/netip"
+
+	"net"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -67,12 +71,21 @@ type Kibana struct {
 
 // Ingest configures the feed poller.
 type Ingest struct {
-	Feeds        string        `env:"FEEDS" flag:"feeds" default:"deploy/feeds.yaml" help:"Feed list file (YAML)."`
-	PollInterval time.Duration `env:"POLL_INTERVAL" flag:"poll-interval" default:"15m" help:"How often each feed is polled."`
-	FetchTimeout time.Duration `env:"FETCH_TIMEOUT" flag:"fetch-timeout" default:"30s" help:"Total time allowed for one feed fetch, body included."`
-	MaxBodyBytes int64         `env:"FETCH_MAX_BYTES" flag:"fetch-max-bytes" default:"10MiB" unit:"bytes" help:"Largest feed body read; a larger one fails with an error."`
-	UserAgent    string        `env:"USER_AGENT" flag:"user-agent" default:"newsflow/1 (+https://github.com/newsflow/newsflow)" help:"User-Agent header of feed requests."`
-	Concurrency  int           `env:"FETCH_CONCURRENCY" flag:"fetch-concurrency" default:"8" help:"Feeds fetched at once."`
+	Feeds          string        `env:"FEEDS" flag:"feeds" help:"Feed list file (YAML or OPML) that ingest imports into the feeds topic at start; empty: poll the feeds topic as it is (see newsflow feeds import)."`
+	Group          string        `env:"INGEST_GROUP" flag:"ingest-group" default:"newsflow-ingest" help:"Kafka consumer group of the ingest replicas; each polls the feeds of the feeds-topic partitions it owns."`
+	PollInterval   time.Duration `env:"POLL_INTERVAL" flag:"poll-interval" default:"15m" help:"Interval of a feed before its publishing rate is known."`
+	MinInterval    time.Duration `env:"POLL_MIN_INTERVAL" flag:"poll-min-interval" default:"5m" help:"Shortest adaptive poll interval, unless a feed sets min_interval."`
+	MaxInterval    time.Duration `env:"POLL_MAX_INTERVAL" flag:"poll-max-interval" default:"2h" help:"Longest adaptive poll interval, unless a feed sets max_interval."`
+	FirstSpread    time.Duration `env:"POLL_FIRST_SPREAD" flag:"poll-first-spread" default:"1m" help:"Window over which the first polls of feeds without saved state are spread, so a new list does not hit every server at once."`
+	MaxBackoff     time.Duration `env:"POLL_MAX_BACKOFF" flag:"poll-max-backoff" default:"6h" help:"Longest wait between polls of a failing feed; failing feeds are retried forever."`
+	FetchTimeout   time.Duration `env:"FETCH_TIMEOUT" flag:"fetch-timeout" default:"30s" help:"Total time allowed for one feed fetch, body included."`
+	ConnectTimeout time.Duration `env:"FETCH_CONNECT_TIMEOUT" flag:"fetch-connect-timeout" default:"10s" help:"Time allowed for a TCP connect and for a TLS handshake."`
+	MaxBodyBytes   int64         `env:"FETCH_MAX_BYTES" flag:"fetch-max-bytes" default:"10MiB" unit:"bytes" help:"Largest feed or page body read, after decompression; a larger one fails with an error."`
+	UserAgent      string        `env:"USER_AGENT" flag:"user-agent" default:"newsflow/1 (+https://github.com/newsflow/newsflow)" help:"User-Agent header of feed requests."`
+	Concurrency    int           `env:"FETCH_CONCURRENCY" flag:"fetch-concurrency" default:"64" help:"Feeds fetched at once by one replica."`
+	DomainConns    int           `env:"FETCH_DOMAIN_CONCURRENCY" flag:"fetch-domain-concurrency" default:"2" help:"Requests at once to one registrable domain (eTLD+1)."`
+	DomainDelay    time.Duration `env:"FETCH_DOMAIN_DELAY" flag:"fetch-domain-delay" default:"1s" help:"Least time between the starts of two requests to one registrable domain."`
+	AllowNetworks  []string      `env:"INGEST_ALLOW_NETWORKS" flag:"ingest-allow-networks" help:"CIDRs the fetcher may reach although they are loopback, private or link-local (refused otherwise), comma-separated, e.g. 127.0.0.1/32 for a local feed server."`
 }
 
 // Enrich configures the enrichment workers.
@@ -102,7 +115,7 @@ type Telemetry struct {
 	LogFormat string `env:"LOG_FORMAT" flag:"log-format" default:"text" help:"text or json."`
 	HTTPAddr  string `env:"HTTP_ADDR" flag:"http-addr" default:":8080" help:"Listen address of /healthz, /readyz and /metrics; empty turns it off."`
 	// ShutdownTimeout bounds the drain after SIGTERM.
-	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" flag:"shutdown-timeout" default:"20s" help:"After SIGTERM, how long a stage may take to finish its batch, flush and commit before it exits."`
+	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" flag:"shutdown-timeout" default:"20s" help:"After SIGTERM, how long the stages may take to stop consuming, finish the batch in hand, flush and commit; the process exits at the latest 2s later, and at once on a second signal."`
 }
 
 // Needs says which parts of the configuration a command uses, so Validate
@@ -180,10 +193,35 @@ func (c *Config) Validate(needs Needs) error {
 		}
 	}
 	if needs&NeedFeeds != 0 {
-		if c.Ingest.Feeds == "" {
-			bad(&c.Ingest.Feeds, "no feed list given")
-		} else if _, err := os.Stat(c.Ingest.Feeds); err != nil {
-			bad(&c.Ingest.Feeds, "%v", err)
+		if c.Ingest.Feeds != "" {
+			if _, err := os.Stat(c.Ingest.Feeds); err != nil {
+				bad(&c.Ingest.Feeds, "%v", err)
+			}
+		}
+		if c.Ingest.Group == "" {
+			bad(&c.Ingest.Group, "must not be empty")
+		}
+		if c.Ingest.MinInterval < time.Second || c.Ingest.MaxInterval < c.Ingest.MinInterval {
+			bad(&c.Ingest.MaxInterval, "%s and %s (NEWSFLOW_POLL_MIN_INTERVAL) do not make a range of at least 1s", c.Ingest.MaxInterval, c.Ingest.MinInterval)
+		}
+		if c.Ingest.MaxBackoff < c.Ingest.MinInterval {
+			bad(&c.Ingest.MaxBackoff, "must be at least the minimum interval %s", c.Ingest.MinInterval)
+		}
+		if c.Ingest.ConnectTimeout <= 0 {
+			bad(&c.Ingest.ConnectTimeout, "must be positive")
+		}
+		if c.Ingest.DomainConns < 1 {
+			bad(&c.Ingest.DomainConns, "must be at least 1, got %d", c.Ingest.DomainConns)
+		}
+		if c.Ingest.DomainDelay < 0 {
+			bad(&c.Ingest.DomainDelay, "must not be negative")
+		}
+		for _, n := range c.Ingest.AllowNetworks {
+			if _, err := netip.ParsePrefix(n); err != nil {
+				if _, err := netip.ParseAddr(n); err != nil {
+					bad(&c.Ingest.AllowNetworks, "%q is not a CIDR such as 127.0.0.1/32", n)
+				}
+			}
 		}
 		if c.Ingest.PollInterval < time.Second {
 			bad(&c.Ingest.PollInterval, "must be at least 1s, got %s", c.Ingest.PollInterval)
@@ -232,6 +270,13 @@ func (c *Config) Validate(needs Needs) error {
 		}
 		if c.Index.FlushBytes < 1024 {
 			bad(&c.Index.FlushBytes, "must be at least 1KiB, got %d bytes", c.Index.FlushBytes)
+		}
+	}
+	if addr := c.Telemetry.HTTPAddr; addr != "" {
+		if _, port, err := net.SplitHostPort(addr); err != nil {
+			bad(&c.Telemetry.HTTPAddr, "%q is not a listen address such as :8080 or 127.0.0.1:8080", addr)
+		} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+			bad(&c.Telemetry.HTTPAddr, "%q has no port number from 0 to 65535", addr)
 		}
 	}
 	if c.Telemetry.ShutdownTimeout <= 0 {

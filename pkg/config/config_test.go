@@ -81,6 +81,9 @@ func TestValidateNamesEverySetting(t *testing.T) {
 		{"user without password", NeedElasticsearch, func(c *Config) { c.Elasticsearch.Username = "elastic" }, "NEWSFLOW_ES_PASSWORD"},
 		{"upper-case alias", NeedElasticsearch, func(c *Config) { c.Elasticsearch.Alias = "News" }, "NEWSFLOW_ES_INDEX"},
 		{"missing feed list", NeedFeeds, func(c *Config) { c.Ingest.Feeds = "/nonexistent/feeds.yaml" }, "NEWSFLOW_FEEDS"},
+		{"bad allow network", NeedFeeds, func(c *Config) { c.Ingest.AllowNetworks = []string{"localhost"} }, "NEWSFLOW_INGEST_ALLOW_NETWORKS"},
+		{"interval bounds", NeedFeeds, func(c *Config) { c.Ingest.MinInterval, c.Ingest.MaxInterval = time.Hour, time.Minute }, "NEWSFLOW_POLL_MAX_INTERVAL"},
+		{"no ingest group", NeedFeeds, func(c *Config) { c.Ingest.Group = "" }, "NEWSFLOW_INGEST_GROUP"},
 		{"missing taxonomy", NeedTaxonomy, func(c *Config) { c.Enrich.Taxonomy = "/nonexistent/taxonomy.yaml" }, "NEWSFLOW_TAXONOMY"},
 		{"log level", 0, func(c *Config) { c.Telemetry.LogLevel = "loud" }, "NEWSFLOW_LOG_LEVEL"},
 	}

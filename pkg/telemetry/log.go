@@ -1,5 +1,7 @@
 // Package telemetry sets up what every newsflow process reports about
-// itself: structured logs (and, with the stages, metrics and health).
+// itself: structured logs, readiness checks, and the listener that serves
+// /healthz, /readyz and /metrics (with newsflow_build_info and
+// newsflow_ready beside each package's own metrics).
 package telemetry
 
 import (

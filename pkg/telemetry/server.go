@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sort"
 	"sync"
 	"time"
 
@@ -17,10 +18,11 @@ import (
 )
 
 // NewRegistry returns a Prometheus registry with the Go runtime and
-// process collectors; each package registers its own metrics struct on it.
+// process collectors and newsflow_build_info; each package registers its
+// own metrics struct on it.
 func NewRegistry() *prometheus.Registry {
 	r := prometheus.NewRegistry()
-	r.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	r.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), buildInfo())
 	return r
 }
 
@@ -43,6 +45,18 @@ func (h *Health) Add(name string, c Check) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.checks[name] = c
+}
+
+// Names returns the names of the checks, sorted.
+func (h *Health) Names() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	names := make([]string, 0, len(h.checks))
+	for name := range h.checks {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
 }
 
 // Ready runs every check, each within timeout, and returns their errors
