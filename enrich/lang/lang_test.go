@@ -82,3 +82,21 @@ func TestSampleCutsAtRuneBoundary(t *testing.T) {
 		t.Fatalf("Sample cut a rune")
 	}
 }
+
+// FuzzDetect feeds arbitrary text to the detector: no panic, and a code
+// is either empty or two lower-case letters.
+func FuzzDetect(f *testing.F) {
+	for _, s := range []string{"The United Nations said on Friday", "Сирия", "", "\xff\xfe", "国連は金曜日"} {
+		f.Add(s)
+	}
+	d := New()
+	f.Fuzz(func(t *testing.T, text string) {
+		r := d.Detect(text)
+		if r.Code != "" && Normalize(r.Code) != r.Code {
+			t.Fatalf("Detect(%q) = %q, not an ISO 639-1 code", text, r.Code)
+		}
+		if r.Confidence < 0 || r.Confidence > 1 {
+			t.Fatalf("confidence %v", r.Confidence)
+		}
+	})
+}
