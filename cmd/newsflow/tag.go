@@ -12,9 +12,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/net/html"
@@ -350,47 +352,117 @@ type tagError struct {
 // tagLines reads JSON lines {"id","title"?,"text"} from r and writes one
 // result line per input line to w, in order. A line that cannot be read
 // gets an error object with its id, or its line number when the id is
-// unknown. Memory stays bounded however many lines come: each line is
-// read, tagged and written before the next, and the story index keeps
-// the last tagStoryMemory articles. Blank lines are skipped.
+// unknown. Lines are tagged on every CPU; stories are assigned, and
+// results written, in input order, so the output does not depend on
+// timing. Memory stays bounded however many lines come: a few lines per
+// CPU are in flight, and the story index keeps the last tagStoryMemory
+// articles. Blank lines are skipped.
 func tagLines(r io.Reader, w io.Writer, en *enrich.Enricher, now time.Time) error {
-	br := bufio.NewReaderSize(r, 64<<10)
+	workers := runtime.GOMAXPROCS(0)
+	jobs := make(chan *tagJob, 2*workers)
+	queue := make(chan *tagJob, 2*workers)
+	readErr := make(chan error, 1)
+	stop := make(chan struct{})
+	go func() {
+		defer close(jobs)
+		defer close(queue)
+		readErr <- readJobs(r, jobs, queue, stop)
+	}()
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for j := range jobs {
+				j.tag(en, now)
+				close(j.done)
+			}
+		})
+	}
+	// On an early return the reader stops first, which ends the workers.
+	defer func() {
+		close(stop)
+		wg.Wait()
+	}()
+
 	bw := bufio.NewWriterSize(w, 64<<10)
 	enc := json.NewEncoder(bw)
 	enc.SetEscapeHTML(false)
 	idx := stories.NewIndex(0, tagStoryMemory)
-	var line []byte
+	for j := range queue {
+		<-j.done
+		res := j.err
+		if j.res != nil {
+			j.res.StoryID = idx.Assign(j.articleID, j.storyText, time.Time{})
+			res = j.res
+		}
+		if err := enc.Encode(res); err != nil {
+			return fmt.Errorf("writing result of line %d: %w", j.n, err)
+		}
+		// Flush when no result is waiting, so a reader of a pipe sees
+		// results as they come.
+		if len(queue) == 0 {
+			if err := bw.Flush(); err != nil {
+				return fmt.Errorf("writing result of line %d: %w", j.n, err)
+			}
+		}
+	}
+	if err := <-readErr; err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// tagJob is one input line on its way through tagLines.
+type tagJob struct {
+	n       int
+	line    []byte
+	tooLong bool
+	done    chan struct{}
+
+	// Set by tag: the result without its story, or the error object.
+	res       *tagResult
+	err       any
+	articleID string
+	storyText string
+}
+
+// readJobs reads the lines of r into jobs, each also queued in input
+// order for the writer, until EOF or stop.
+func readJobs(r io.Reader, jobs, queue chan<- *tagJob, stop <-chan struct{}) error {
+	br := bufio.NewReaderSize(r, 64<<10)
+	var buf []byte
 	for n := 1; ; n++ {
-		var (
-			tooLong bool
-			err     error
-		)
-		line, tooLong, err = readLine(br, line[:0], maxTagInput)
+		line, tooLong, err := readLine(br, buf[:0], maxTagInput)
+		buf = line
 		if err != nil && !errors.Is(err, io.EOF) {
 			return fmt.Errorf("reading line %d: %w", n, err)
 		}
 		if len(bytes.TrimSpace(line)) > 0 || tooLong {
-			var res any
-			if tooLong {
-				res = tagError{ID: lineID(n), Error: fmt.Sprintf("line %d is longer than %d MiB", n, maxTagInput>>20)}
-			} else {
-				res = tagOne(line, n, en, idx, now)
+			j := &tagJob{n: n, line: bytes.Clone(line), tooLong: tooLong, done: make(chan struct{})}
+			select {
+			case queue <- j:
+			case <-stop:
+				return nil
 			}
-			if werr := enc.Encode(res); werr != nil {
-				return fmt.Errorf("writing result of line %d: %w", n, werr)
-			}
-			// Flush often enough that a reader of a pipe sees results as
-			// they come.
-			if br.Buffered() == 0 {
-				if werr := bw.Flush(); werr != nil {
-					return fmt.Errorf("writing result of line %d: %w", n, werr)
-				}
+			select {
+			case jobs <- j:
+			case <-stop:
+				return nil
 			}
 		}
 		if errors.Is(err, io.EOF) {
-			return bw.Flush()
+			return nil
 		}
 	}
+}
+
+// tag enriches the job's line.
+func (j *tagJob) tag(en *enrich.Enricher, now time.Time) {
+	if j.tooLong {
+		j.err = tagError{ID: lineID(j.n), Error: fmt.Sprintf("line %d is longer than %d MiB", j.n, maxTagInput>>20)}
+		return
+	}
+	j.res, j.err, j.articleID, j.storyText = tagOne(j.line, j.n, en, now)
+	j.line = nil
 }
 
 // readLine appends the next line of br to buf, without its line break.
@@ -414,8 +486,10 @@ func readLine(br *bufio.Reader, buf []byte, limit int) (line []byte, tooLong boo
 
 func lineID(n int) json.RawMessage { return json.RawMessage(strconv.Itoa(n)) }
 
-// tagOne tags the JSON line of line number n.
-func tagOne(line []byte, n int, en *enrich.Enricher, idx *stories.Index, now time.Time) any {
+// tagOne tags the JSON line of line number n. It returns the result
+// without its story id, with the id and text the story is assigned from,
+// or the error object of the line.
+func tagOne(line []byte, n int, en *enrich.Enricher, now time.Time) (res *tagResult, errObj any, articleID, storyText string) {
 	var in tagLine
 	if err := json.Unmarshal(line, &in); err != nil {
 		var id struct {
@@ -424,19 +498,18 @@ func tagOne(line []byte, n int, en *enrich.Enricher, idx *stories.Index, now tim
 		if json.Unmarshal(line, &id) != nil || !validID(id.ID) {
 			id.ID = lineID(n)
 		}
-		return tagError{ID: id.ID, Error: fmt.Sprintf("line %d: %v", n, err)}
+		return nil, tagError{ID: id.ID, Error: fmt.Sprintf("line %d: %v", n, err)}, "", ""
 	}
 	if !validID(in.ID) {
-		return tagError{ID: lineID(n), Error: fmt.Sprintf("line %d: \"id\" must be a string or a number", n)}
+		return nil, tagError{ID: lineID(n), Error: fmt.Sprintf("line %d: \"id\" must be a string or a number", n)}, "", ""
 	}
 	if in.Text == nil {
-		return tagError{ID: in.ID, Error: fmt.Sprintf("line %d: no \"text\"", n)}
+		return nil, tagError{ID: in.ID, Error: fmt.Sprintf("line %d: no \"text\"", n)}, "", ""
 	}
 	a := article.Article{ID: contentID(string(in.ID)), Title: in.Title, Content: *in.Text}
 	out := en.Enrich(a, now)
-	story := idx.Assign(out.ID, enrich.StoryText(&out), out.PublishedAt)
-	res := tagResult{
-		ID: in.ID, Language: out.Language, StoryID: story, Countries: out.Countries,
+	res = &tagResult{
+		ID: in.ID, Language: out.Language, Countries: out.Countries,
 		Entities: []tagEntity{}, Places: []tagPlace{}, Topics: []tagTopic{},
 	}
 	for _, e := range out.Entities {
@@ -473,7 +546,7 @@ func tagOne(line []byte, n int, en *enrich.Enricher, idx *stories.Index, now tim
 		}
 		res.Topics = append(res.Topics, tagTopic{ID: t.ID, Score: t.Score, Evidence: ev})
 	}
-	return res
+	return res, nil, out.ID, enrich.StoryText(&out)
 }
 
 // validID reports whether raw is a JSON string or number.

@@ -224,3 +224,28 @@ func FuzzTagLines(f *testing.F) {
 		}
 	})
 }
+
+// failingWriter fails every write, as a closed pipe does.
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, os.ErrClosed }
+
+// TestTagLinesStopsOnWriteError checks a reader that goes away stops the
+// stream with an error instead of a hang.
+func TestTagLinesStopsOnWriteError(t *testing.T) {
+	en := testTagEnricher(t)
+	var in strings.Builder
+	for i := range 5000 {
+		fmt.Fprintf(&in, `{"id":%d,"text":"Item %d."}`+"\n", i, i)
+	}
+	done := make(chan error, 1)
+	go func() { done <- tagLines(strings.NewReader(in.String()), failingWriter{}, en, time.Now()) }()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("no error from a failing writer")
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("tagLines hangs after a write error")
+	}
+}
