@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	kafkago "github.com/segmentio/kafka-go"
 
 	"github.com/newsflow/newsflow/enrich/lang"
@@ -119,6 +120,12 @@ func TestWorkerOnBroker(t *testing.T) {
 		if a.Language != "en" || a.EnrichVersion != w.enricher.Version() || a.StoryID != a.ID {
 			t.Errorf("article %s: language %q, version %q, story %q", a.ID, a.Language, a.EnrichVersion, a.StoryID)
 		}
+	}
+	if got := testutil.ToFloat64(w.metrics.languages.WithLabelValues("en")); got != keys*versions {
+		t.Errorf("languages{en} = %v, want %d", got, keys*versions)
+	}
+	if n, k := testutil.ToFloat64(w.metrics.stories.WithLabelValues("new")), testutil.ToFloat64(w.metrics.stories.WithLabelValues("known")); n != keys || k != keys*(versions-1) {
+		t.Errorf("stories new %v, known %v; want %d and %d", n, k, keys, keys*(versions-1))
 	}
 	if reason := kafka.Header(dead[0], kafka.HeaderError); !strings.Contains(reason, "JSON") && !strings.Contains(reason, "json") && !strings.Contains(reason, "decod") {
 		t.Errorf("dead letter reason %q does not say what was wrong", reason)

@@ -6,12 +6,14 @@ import (
 	"hash/fnv"
 	"log/slog"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	kafkago "github.com/segmentio/kafka-go"
 
+	"github.com/newsflow/newsflow/enrich/lang"
 	"github.com/newsflow/newsflow/enrich/stories"
 	"github.com/newsflow/newsflow/pkg/article"
 	"github.com/newsflow/newsflow/pkg/config"
@@ -111,9 +113,11 @@ func (w *Worker) Run(ctx context.Context) error {
 
 // result is the outcome of one raw message.
 type result struct {
-	msg    kafkago.Message // enriched, or the dead letter
-	dead   bool
-	topics []string
+	msg      kafkago.Message // enriched, or the dead letter
+	dead     bool
+	topics   []string
+	language string
+	story    string // outcome for the stories metric, "" without an index
 }
 
 // enriched is a raw message after the taggers, before its story.
@@ -154,6 +158,12 @@ func (w *Worker) handle(ctx context.Context, batch []kafkago.Message) error {
 	for _, r := range results {
 		for _, t := range r.topics {
 			w.metrics.topics.WithLabelValues(t).Inc()
+		}
+		if !r.dead {
+			w.metrics.languages.WithLabelValues(r.language).Inc()
+		}
+		if r.story != "" {
+			w.metrics.stories.WithLabelValues(r.story).Inc()
 		}
 	}
 	w.markDone(batch)
@@ -221,15 +231,26 @@ func (w *Worker) enrich(m kafkago.Message, now time.Time) (out enriched) {
 func (w *Worker) finish(m kafkago.Message, e enriched) result {
 	if e.err == nil {
 		a := &e.article
+		var outcome string
 		if w.stories != nil {
+			known := w.stories.Knows(a.ID)
 			a.StoryID = w.stories.Assign(a.ID, StoryText(a), a.PublishedAt)
+			switch {
+			case known:
+				outcome = "known"
+			case a.StoryID == a.ID:
+				outcome = "new"
+			default:
+				outcome = "joined"
+			}
 		}
 		b, err := article.Encode(a)
 		if err == nil && len(b)+len(a.ID)+256 > maxMessageBytes {
 			err = fmt.Errorf("enriched article is %d bytes, more than the %d a Kafka message may carry", len(b), maxMessageBytes)
 		}
 		if err == nil {
-			return result{msg: kafkago.Message{Key: []byte(a.ID), Value: b, Headers: kafka.Headers(article.SchemaVersionHeader())}, topics: a.TopicIDs()}
+			msg := kafkago.Message{Key: []byte(a.ID), Value: b, Headers: kafka.Headers(article.SchemaVersionHeader())}
+			return result{msg: msg, topics: a.TopicIDs(), language: languageLabel(a.Language), story: outcome}
 		}
 		e.err = err
 	}
@@ -270,4 +291,16 @@ func (w *Worker) Close() error {
 		err = derr
 	}
 	return err
+}
+
+// languageLabel bounds the language label of the metrics to the codes
+// the detector can give.
+func languageLabel(code string) string {
+	switch {
+	case code == "":
+		return "unknown"
+	case slices.Contains(lang.Languages, code):
+		return code
+	}
+	return "other"
 }

@@ -60,6 +60,14 @@ func (ix *Index) Len() int {
 	return len(ix.entries)
 }
 
+// Knows reports whether the index remembers the article id.
+func (ix *Index) Knows(id string) bool {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	_, ok := ix.entries[id]
+	return ok
+}
+
 // Assign returns the story id of the article id with text published at at,
 // and remembers the article. An article the index already knows keeps its
 // story; one that matches a recent article joins that article's story;
