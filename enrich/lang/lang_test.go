@@ -100,3 +100,24 @@ func FuzzDetect(f *testing.F) {
 		}
 	})
 }
+
+// TestDetectResultsTable checks a results table full of foreign names,
+// introduced in English, reads as English.
+func TestDetectResultsTable(t *testing.T) {
+	text := `CYCLING - TOUR OF NETHERLANDS FINAL RESULTS / STANDINGS .
+LANDGRAAF , Netherlands 1996-08-31
+Leading results of the 205-km sixth and final stage of the Tour of the Netherlands between Roermond and Landgraaf on Saturday :
+1. Olaf Ludwig ( Germany ) Telekom 4 hours 48 mins 2 seconds
+2. Giovanni Lombardi ( Italy ) Polti 5 seconds behind
+3. Tristan Hoffman ( Netherlands ) TVM same time
+4. Erik Breukink ( Netherlands ) Rabobank 8 seconds
+5. Jesper Skibby ( Denmark ) TVM 9
+Final overall standings after the sixth stage of the tour, which the Dutch team won :
+1. Erik Breukink ( Netherlands ) Rabobank 20 hours 3 mins 43 seconds`
+	if r := New().Detect(text); r.Code != "en" || !r.Reliable {
+		t.Errorf("Detect = %+v, want reliable en", r)
+	}
+	if r := New().Detect("De Nederlandse wielrenner Erik Breukink heeft de Ronde van Nederland gewonnen, na de laatste etappe tussen Roermond en Landgraaf."); r.Code != "nl" {
+		t.Errorf("Dutch prose detected as %+v", r)
+	}
+}
