@@ -249,3 +249,23 @@ func TestTagLinesStopsOnWriteError(t *testing.T) {
 		t.Fatal("tagLines hangs after a write error")
 	}
 }
+
+func TestReadLine(t *testing.T) {
+	in := "short\n" + strings.Repeat("x", 200) + "\nlast line without break"
+	br := bufio.NewReaderSize(strings.NewReader(in), 16)
+	var got []string
+	var long []bool
+	for {
+		line, tooLong, err := readLine(br, nil, 100)
+		if len(line) > 0 || tooLong {
+			got = append(got, string(line))
+			long = append(long, tooLong)
+		}
+		if err != nil {
+			break
+		}
+	}
+	if len(got) != 3 || got[0] != "short" || !long[1] || got[1] != "" || got[2] != "last line without break" || long[2] {
+		t.Fatalf("lines %q, too long %v", got, long)
+	}
+}
