@@ -16,8 +16,11 @@ import (
 
 // Item is one document to index.
 type Item struct {
-	ID  string
-	Doc []byte
+	// Index is the index to write to; empty means the Bulk's alias, which
+	// must then be a write alias.
+	Index string
+	ID    string
+	Doc   []byte
 	// Version orders writes of the same id: a write with an older version
 	// than the stored document is a no-op (external_gte versioning), so a
 	// replayed or redelivered old message never overwrites newer tags.
@@ -126,7 +129,10 @@ func (b *Bulk) send(ctx context.Context, items []Item, pending []int) (retry []i
 	var body bytes.Buffer
 	for _, i := range pending {
 		it := items[i]
-		meta := map[string]any{"_index": b.alias, "_id": it.ID, "require_alias": true}
+		meta := map[string]any{"_index": it.Index, "_id": it.ID}
+		if it.Index == "" {
+			meta["_index"], meta["require_alias"] = b.alias, true
+		}
 		if it.Version > 0 {
 			meta["version"] = it.Version
 			meta["version_type"] = "external_gte"

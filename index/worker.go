@@ -60,7 +60,7 @@ func (w *Worker) handle(ctx context.Context, batch []kafkago.Message) error {
 	origin := make([]int, 0, len(batch)) // item position → batch position
 	var dead []kafkago.Message
 	for i, m := range batch {
-		it, err := toItem(m)
+		it, err := toItem(m, w.cfg.Elasticsearch.Alias)
 		if err != nil {
 			w.log.Warn("dead-lettering message", "topic", m.Topic, "partition", m.Partition, "offset", m.Offset, "err", err)
 			dead = append(dead, kafka.DeadLetter(m, Stage, err))
@@ -88,8 +88,9 @@ func (w *Worker) handle(ctx context.Context, batch []kafkago.Message) error {
 	return nil
 }
 
-// toItem decodes an enriched article message into a document to index.
-func toItem(m kafkago.Message) (Item, error) {
+// toItem decodes an enriched article message into a document for its
+// monthly index behind alias.
+func toItem(m kafkago.Message, alias string) (Item, error) {
 	a, err := article.Decode(m.Value)
 	if err != nil {
 		return Item{}, err
@@ -101,7 +102,7 @@ func toItem(m kafkago.Message) (Item, error) {
 	if err != nil {
 		return Item{}, fmt.Errorf("encoding document %s: %w", a.ID, err)
 	}
-	it := Item{ID: a.ID, Doc: doc}
+	it := Item{Index: IndexName(alias, a.PublishedAt), ID: a.ID, Doc: doc}
 	if a.EnrichedAt != nil {
 		it.Version = a.EnrichedAt.UnixMicro()
 	}

@@ -49,10 +49,12 @@ func setup(ctx context.Context, cfg *config.Config, log *slog.Logger, e env) err
 	if err := retry(ctx, log, "Elasticsearch", func() error { return index.Ping(ctx, es) }); err != nil {
 		return err
 	}
-	if err := index.Setup(ctx, es, cfg.Elasticsearch.Alias); err != nil {
+	caps, err := index.Setup(ctx, es, cfg.Elasticsearch.Alias)
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "elasticsearch template and write alias %s ready\n", cfg.Elasticsearch.Alias)
+	fmt.Fprintf(e.stdout, "elasticsearch template and alias %s ready (english analyzer: %s, lifecycle policy: %s)\n",
+		cfg.Elasticsearch.Alias, yesNo(caps.English), yesNo(caps.ILM))
 	return nil
 }
 
@@ -72,4 +74,11 @@ func retry(ctx context.Context, log *slog.Logger, what string, f func() error) e
 		}
 		backoff = min(2*backoff, 5*time.Second)
 	}
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no, the cluster lacks it"
 }
