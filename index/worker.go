@@ -41,6 +41,7 @@ func NewWorker(cfg *config.Config, es *elasticsearch.Client, log *slog.Logger, r
 		log:     log,
 		metrics: newMetrics(reg),
 	}
+	w.bulk.MaxBackoff = cfg.Index.MaxBackoff
 	_ = kafka.RegisterLag(reg, w.reader, Stage)
 	return w
 }
