@@ -436,4 +436,3 @@ func manyArticles(t testing.TB, n int) []*article.Article {
 	}
 	return out
 }
-
