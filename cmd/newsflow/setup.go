@@ -46,7 +46,7 @@ func setup(ctx context.Context, cfg *config.Config, log *slog.Logger, e env) err
 	if err != nil {
 		return usageError{err}
 	}
-	if err := retry(ctx, log, "Elasticsearch", func() error { return index.Ping(ctx, es) }); err != nil {
+	if err := retry(ctx, log, "Elasticsearch", func() error { return index.Ping(ctx, es, cfg.Elasticsearch) }); err != nil {
 		return err
 	}
 	caps, err := index.Setup(ctx, es, cfg.Elasticsearch.Alias)

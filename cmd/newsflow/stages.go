@@ -157,7 +157,7 @@ func newIndexWorker(cfg *config.Config, log *slog.Logger, proc *process) (*index
 	if err != nil {
 		return nil, usageError{err}
 	}
-	proc.health.Add("elasticsearch", func(ctx context.Context) error { return index.Ping(ctx, es) })
+	proc.health.Add("elasticsearch", func(ctx context.Context) error { return index.Ping(ctx, es, cfg.Elasticsearch) })
 	log.Info("index running", "topic", cfg.Topics.Enriched, "group", cfg.Index.Group, "alias", cfg.Elasticsearch.Alias)
 	return index.NewWorker(cfg, es, log, proc.reg), nil
 }
