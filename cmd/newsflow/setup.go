@@ -55,6 +55,36 @@ func setup(ctx context.Context, cfg *config.Config, log *slog.Logger, e env) err
 	}
 	fmt.Fprintf(e.stdout, "elasticsearch template and alias %s ready (english analyzer: %s, lifecycle policy: %s)\n",
 		cfg.Elasticsearch.Alias, yesNo(caps.English), yesNo(caps.ILM))
+	if cfg.Kibana.URL == "" {
+		return nil
+	}
+	return setupKibana(ctx, cfg, log, e)
+}
+
+// setupKibana imports the data view, saved searches (one per topic of
+// the taxonomy), visualizations, map and dashboard into Kibana, once it
+// is ready. Importing again overwrites the same objects.
+func setupKibana(ctx context.Context, cfg *config.Config, log *slog.Logger, e env) error {
+	topics, err := index.LoadTopics(cfg.Enrich.Taxonomy)
+	if err != nil {
+		return usageError{fmt.Errorf("%s: %w", config.Name(cfg, &cfg.Enrich.Taxonomy), err)}
+	}
+	objs, err := index.KibanaObjects(cfg.Elasticsearch.Alias+"*", topics)
+	if err != nil {
+		return err
+	}
+	k, err := index.NewKibana(cfg.Kibana.URL, cfg.Elasticsearch, log)
+	if err != nil {
+		return usageError{err}
+	}
+	if err := k.WaitReady(ctx); err != nil {
+		return err
+	}
+	res, err := k.Import(ctx, objs)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "kibana: %d saved objects imported (dashboard %q, %d topic searches)\n", res.SuccessCount, "News overview", len(topics))
 	return nil
 }
 
