@@ -114,7 +114,7 @@ func TestDashboardAggregations(t *testing.T) {
 		"newsflow-top-organizations": {
 			"United Nations": 2, "European Union": 1, "Wikileaks": 1, "US military": 1, "Trump administration": 1,
 		},
-		"newsflow-top-places": {"Syria": 2, "Geneva": 1, "Al-Tanf": 1, "Israel": 1, "Sweden": 1, "London": 1, "Afghanistan": 1, "Ukraine": 1},
+		"newsflow-top-places":  {"Syria": 2, "Geneva": 1, "Al-Tanf": 1, "Israel": 1, "Sweden": 1, "London": 1, "Afghanistan": 1, "Ukraine": 1},
 		"newsflow-top-sources": {"Rappler": 1, "Polygraph.info": 1, "Al Bawaba": 1, "BBC News": 1, "Al Jazeera": 1, "AP": 1},
 	}
 	for _, p := range Panels() {
