@@ -436,3 +436,60 @@ func manyArticles(t testing.TB, n int) []*article.Article {
 	}
 	return out
 }
+
+func TestReplayLeavesOneDocumentPerArticle(t *testing.T) {
+	cfg := testenv.Config(t, config.NeedKafka|config.NeedElasticsearch)
+	ensureTopics(t, cfg)
+	es := setupAlias(t, cfg)
+	arts := manyArticles(t, 120)
+	// Every article twice, as redelivery and re-enrichment leave them,
+	// the second time enriched later with another story id.
+	later := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
+	var again []*article.Article
+	for _, a := range arts {
+		b := *a
+		b.EnrichedAt, b.StoryID = &later, "story-newer"
+		again = append(again, &b)
+	}
+	publish(t, cfg, arts...)
+	publish(t, cfg, again...)
+	// An older enrichment delivered last must not win.
+	publish(t, cfg, arts[:10]...)
+
+	var reports []Progress
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	p, err := Replay(ctx, cfg, es, quietLog(), prometheus.NewRegistry(), func(p Progress) { reports = append(reports, p) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Total != 250 || p.Done != 250 {
+		t.Errorf("replay progress %+v, want 250 of 250", p)
+	}
+	for i := 1; i < len(reports); i++ {
+		if reports[i].Done < reports[i-1].Done {
+			t.Errorf("progress went backwards: %+v then %+v", reports[i-1], reports[i])
+		}
+	}
+	if n, err := Count(ctx, es, cfg.Elasticsearch.Alias); err != nil || n != len(arts) {
+		t.Errorf("index holds %d documents (%v) after the replay, want %d", n, err, len(arts))
+	}
+	res, err := es.Count(es.Count.WithIndex(cfg.Elasticsearch.Alias), es.Count.WithQuery("story_id:story-newer"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var c struct {
+		Count int `json:"count"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&c); err != nil || c.Count != len(arts) {
+		t.Errorf("%d documents carry the newer enrichment (%v), want all %d", c.Count, err, len(arts))
+	}
+	// A second replay of a topic already indexed is harmless.
+	if _, err := Replay(ctx, cfg, es, quietLog(), prometheus.NewRegistry(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := Count(ctx, es, cfg.Elasticsearch.Alias); n != len(arts) {
+		t.Errorf("index holds %d documents after a second replay, want %d", n, len(arts))
+	}
+}

@@ -51,7 +51,7 @@ func NewWorker(cfg *config.Config, es *elasticsearch.Client, log *slog.Logger, r
 // dead-letter topic. While Elasticsearch is down, Run waits on the batch
 // in hand and reads nothing more.
 func (w *Worker) Run(ctx context.Context) error {
-	opts := kafka.BatchOptions{Max: w.cfg.Index.BatchSize, Linger: w.cfg.Index.FlushInterval, Drain: w.cfg.Telemetry.ShutdownTimeout}
+	opts := kafka.BatchOptions{Max: w.cfg.Index.BatchSize, Linger: w.cfg.Index.FlushInterval, MaxBytes: w.cfg.Index.FlushBytes, Drain: w.cfg.Telemetry.ShutdownTimeout}
 	return kafka.Consume(ctx, w.reader, opts, w.log, w.handle)
 }
 

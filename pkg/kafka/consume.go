@@ -13,6 +13,9 @@ import (
 type BatchOptions struct {
 	Max    int           // most messages in a batch
 	Linger time.Duration // longest wait for a batch to fill after its first message
+	// MaxBytes closes a batch once its message values reach this size;
+	// zero leaves batches bounded by Max alone.
+	MaxBytes int64
 	// Drain is how long the batch in hand may take to finish and commit
 	// after ctx is done.
 	Drain time.Duration
@@ -31,7 +34,7 @@ type Handler func(ctx context.Context, batch []kafka.Message) error
 func Consume(ctx context.Context, r *kafka.Reader, opts BatchOptions, log *slog.Logger, handle Handler) error {
 	backoff := 100 * time.Millisecond
 	for {
-		batch, err := FetchBatch(ctx, r, opts.Max, opts.Linger)
+		batch, err := fetchBatch(ctx, r, opts.Max, opts.MaxBytes, opts.Linger)
 		if len(batch) == 0 {
 			if ctx.Err() != nil || IsClosed(err) {
 				return nil
