@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/elastic/go-elasticsearch/v8"
+	"github.com/elastic/go-elasticsearch/v8/esapi"
 )
 
 // Query is what an analyst asks of the index from the command line.
@@ -111,8 +112,15 @@ func Search(ctx context.Context, es *elasticsearch.Client, alias string, q Query
 		"_source":          []string{"title", "url", "source.name", "@timestamp", "topics", "entities.person"},
 		"aggs":             map[string]any{"topics": map[string]any{"terms": map[string]any{"field": "topics", "size": 50}}},
 	})
-	res, err := es.Search(es.Search.WithContext(ctx), es.Search.WithIndex(alias), es.Search.WithBody(bytes.NewReader(body)),
-		es.Search.WithIgnoreUnavailable(true))
+	opts := []func(*esapi.SearchRequest){es.Search.WithContext(ctx), es.Search.WithIndex(alias), es.Search.WithBody(bytes.NewReader(body)),
+		es.Search.WithIgnoreUnavailable(true)}
+	if q.Text != "" {
+		// Monthly indices differ widely in size; scoring each with its own
+		// term statistics would rank a rare word in a small month above
+		// the article that is really about it.
+		opts = append(opts, es.Search.WithSearchType("dfs_query_then_fetch"))
+	}
+	res, err := es.Search(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("searching %s: %w", alias, err)
 	}
