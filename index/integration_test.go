@@ -226,7 +226,7 @@ func publish(t testing.TB, cfg *config.Config, arts ...*article.Article) {
 		}
 		msgs = append(msgs, kafkago.Message{Key: []byte(a.ID), Value: b, Headers: kafka.Headers(article.SchemaVersionHeader())})
 	}
-	if err := kafka.WriteAll(context.Background(), w, quietLog(), msgs...); err != nil {
+	if err := writeChunked(context.Background(), w, quietLog(), msgs); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/elastic/go-elasticsearch/v8"
@@ -74,11 +75,14 @@ func Replay(ctx context.Context, cfg *config.Config, es *elasticsearch.Client, l
 
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
+	var mu sync.Mutex       // batches are handled concurrently
 	next := map[int]int64{} // partition → offset after the last one handled
 	handle := func(hctx context.Context, batch []kafkago.Message) error {
 		if err := w.handle(hctx, batch); err != nil {
 			return err
 		}
+		mu.Lock()
+		defer mu.Unlock()
 		for _, m := range batch {
 			next[m.Partition] = max(next[m.Partition], m.Offset+1)
 		}
@@ -101,9 +105,11 @@ func Replay(ctx context.Context, cfg *config.Config, es *elasticsearch.Client, l
 		return nil
 	}
 	opts := kafka.BatchOptions{Max: cfg.Index.BatchSize, Linger: cfg.Index.FlushInterval, MaxBytes: cfg.Index.FlushBytes, Drain: cfg.Telemetry.ShutdownTimeout}
-	if err := kafka.Consume(runCtx, w.reader, opts, log, handle); err != nil {
+	if err := kafka.ConsumePipelined(runCtx, w.reader, opts, inFlight, log, handle); err != nil {
 		return p, err
 	}
+	mu.Lock()
+	defer mu.Unlock()
 	if ctx.Err() != nil {
 		return p, fmt.Errorf("replay interrupted after %d of %d messages: %w", p.Done, p.Total, ctx.Err())
 	}

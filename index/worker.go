@@ -20,6 +20,11 @@ import (
 // Stage is the name of this stage on dead letters.
 const Stage = "index"
 
+// inFlight is how many batches a worker handles at once: while one bulk
+// request is on the wire the next batch is decoded and sent, which keeps
+// the node busy; offsets are still committed in order.
+const inFlight = 2
+
 // Worker consumes enriched articles in a consumer group and indexes them.
 type Worker struct {
 	cfg     *config.Config
@@ -52,7 +57,7 @@ func NewWorker(cfg *config.Config, es *elasticsearch.Client, log *slog.Logger, r
 // in hand and reads nothing more.
 func (w *Worker) Run(ctx context.Context) error {
 	opts := kafka.BatchOptions{Max: w.cfg.Index.BatchSize, Linger: w.cfg.Index.FlushInterval, MaxBytes: w.cfg.Index.FlushBytes, Drain: w.cfg.Telemetry.ShutdownTimeout}
-	return kafka.Consume(ctx, w.reader, opts, w.log, w.handle)
+	return kafka.ConsumePipelined(ctx, w.reader, opts, inFlight, w.log, w.handle)
 }
 
 func (w *Worker) handle(ctx context.Context, batch []kafkago.Message) error {
@@ -79,13 +84,37 @@ func (w *Worker) handle(ctx context.Context, batch []kafkago.Message) error {
 		w.log.Warn("dead-lettering rejected document", "partition", m.Partition, "offset", m.Offset, "status", r.Status, "reason", r.Reason)
 		dead = append(dead, kafka.DeadLetter(m, Stage, errors.New("elasticsearch rejected the document: "+r.Reason)))
 	}
-	if err := kafka.WriteAll(ctx, w.dlq, w.log, dead...); err != nil {
+	if err := writeChunked(ctx, w.dlq, w.log, dead); err != nil {
 		return err
 	}
 	w.metrics.documents.WithLabelValues("indexed").Add(float64(len(items) - len(rejected)))
 	w.metrics.documents.WithLabelValues("dead_lettered").Add(float64(len(dead)))
 	w.metrics.batch.Observe(time.Since(start).Seconds())
 	w.metrics.lastAck.SetToCurrentTime()
+	return nil
+}
+
+// dlqChunkBytes bounds the values written to the dead-letter topic in one
+// call. The writer puts a call's messages for a partition into one record
+// batch, which the broker refuses whole above message.max.bytes (1 MiB by
+// default): a batch of rejected full-text articles must not exceed it, or
+// it would be retried forever.
+const dlqChunkBytes = 512 << 10
+
+// writeChunked writes msgs in calls of at most dlqChunkBytes of values
+// (one message at least), each retried until acknowledged.
+func writeChunked(ctx context.Context, w *kafkago.Writer, log *slog.Logger, msgs []kafkago.Message) error {
+	for start := 0; start < len(msgs); {
+		end, size := start+1, len(msgs[start].Value)
+		for end < len(msgs) && size+len(msgs[end].Value) <= dlqChunkBytes {
+			size += len(msgs[end].Value)
+			end++
+		}
+		if err := kafka.WriteAll(ctx, w, log, msgs[start:end]...); err != nil {
+			return err
+		}
+		start = end
+	}
 	return nil
 }
 
