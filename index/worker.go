@@ -1,6 +1,7 @@
 package index
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -23,7 +24,7 @@ const Stage = "index"
 // inFlight is how many batches a worker handles at once: while one bulk
 // request is on the wire the next batch is decoded and sent, which keeps
 // the node busy; offsets are still committed in order.
-const inFlight = 2
+const inFlight = 3
 
 // Worker consumes enriched articles in a consumer group and indexes them.
 type Worker struct {
@@ -128,10 +129,15 @@ func toItem(m kafkago.Message, alias string) (Item, error) {
 	if key := string(m.Key); key != "" && key != a.ID {
 		return Item{}, fmt.Errorf("message key %q differs from article id %q", key, a.ID)
 	}
-	doc, err := json.Marshal(NewDocument(a))
-	if err != nil {
+	var buf bytes.Buffer
+	buf.Grow(len(m.Value))
+	enc := json.NewEncoder(&buf)
+	// Elasticsearch reads < > & as they are; escaping them only costs.
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(NewDocument(a)); err != nil {
 		return Item{}, fmt.Errorf("encoding document %s: %w", a.ID, err)
 	}
+	doc := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 	it := Item{Index: IndexName(alias, a.PublishedAt), ID: a.ID, Doc: doc}
 	if a.EnrichedAt != nil {
 		it.Version = a.EnrichedAt.UnixMicro()
