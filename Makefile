@@ -15,7 +15,7 @@ FEEDS ?=
 TEST_FLAGS ?= -race -count=1 -timeout 20m
 FUZZTIME ?= 20s
 
-.PHONY: all build run test test-short lint fmt tidy-check bench fuzz services-up services-down services-status up down clean help
+.PHONY: kibana all build run test test-short lint fmt tidy-check bench fuzz services-up services-down services-status up down clean help
 
 all: build
 
@@ -51,6 +51,9 @@ tidy-check: ## fail when go mod tidy would change go.mod or go.sum
 bench: ## run the benchmarks (against the local services where they need them)
 	scripts/services up
 	eval "$$(scripts/services env)" && $(GO) test -run '^$$' -bench . -benchmem ./...
+
+kibana: ## regenerate deploy/kibana/newsflow.ndjson from deploy/taxonomy.yaml
+	$(GO) test -count=1 -run '^TestKibanaNDJSONUpToDate$$' ./index -update
 
 fuzz: ## run every fuzz target for FUZZTIME each
 	@set -e; for pkg in $$($(GO) list ./...); do \
