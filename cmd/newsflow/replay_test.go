@@ -39,3 +39,16 @@ func TestProgressOffTerminalPrintsTenths(t *testing.T) {
 		t.Errorf("off a terminal the progress printed %d lines (want 11, one per tenth, no carriage returns):\n%s", len(lines), buf.String())
 	}
 }
+
+func TestParseDate(t *testing.T) {
+	for _, ok := range []string{"2026-11-25", "2026-11-25T10:00:00Z", "2026-11-25T10:00:00+02:00"} {
+		if _, err := parseDate(ok); err != nil {
+			t.Errorf("parseDate(%q): %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"", "25/11/2026", "2026-13-01", "yesterday"} {
+		if _, err := parseDate(bad); err == nil {
+			t.Errorf("parseDate(%q) accepted", bad)
+		}
+	}
+}
