@@ -119,11 +119,17 @@ func newEnrichWorker(cfg *config.Config, log *slog.Logger, reg prometheus.Regist
 }
 
 func runIndex(ctx context.Context, e env, args []string) error {
-	cfg, _, err := load(e, "index", args, config.NeedKafka|config.NeedElasticsearch|config.NeedIndex, nil)
+	var replay bool
+	cfg, _, err := load(e, "index", args, config.NeedKafka|config.NeedElasticsearch|config.NeedIndex, func(fs *flag.FlagSet) {
+		fs.BoolVar(&replay, "replay", false, "rebuild the index from the whole enriched topic in a new consumer group, then exit")
+	})
 	if err != nil {
 		return err
 	}
 	log := logger(cfg, e)
+	if replay {
+		return runReplay(ctx, cfg, log, e)
+	}
 	proc := newProcess(cfg, log)
 	w, err := newIndexWorker(cfg, log, proc)
 	if err != nil {
@@ -138,7 +144,7 @@ func newIndexWorker(cfg *config.Config, log *slog.Logger, proc *process) (*index
 	if err != nil {
 		return nil, usageError{err}
 	}
-	proc.health.Add("elasticsearch", elasticsearchReady(es, cfg.Elasticsearch.Alias))
+	proc.health.Add("elasticsearch", elasticsearchReady(es, cfg.Elasticsearch))
 	log.Info("index running", "topic", cfg.Topics.Enriched, "group", cfg.Index.Group, "alias", cfg.Elasticsearch.Alias)
 	return index.NewWorker(cfg, es, log, proc.reg), nil
 }

@@ -85,14 +85,21 @@ func NewReader(cfg config.Kafka, topic, group string) *kafka.Reader {
 // arrives (or ctx is done), then takes what arrives within linger. The
 // messages are not committed.
 func FetchBatch(ctx context.Context, r *kafka.Reader, max int, linger time.Duration) ([]kafka.Message, error) {
+	return fetchBatch(ctx, r, max, 0, linger)
+}
+
+// fetchBatch is FetchBatch that also stops once the values of the batch
+// add up to maxBytes, when maxBytes is positive.
+func fetchBatch(ctx context.Context, r *kafka.Reader, max int, maxBytes int64, linger time.Duration) ([]kafka.Message, error) {
 	first, err := r.FetchMessage(ctx)
 	if err != nil {
 		return nil, err
 	}
 	batch := []kafka.Message{first}
+	size := int64(len(first.Value))
 	lctx, cancel := context.WithTimeout(ctx, linger)
 	defer cancel()
-	for len(batch) < max {
+	for len(batch) < max && (maxBytes <= 0 || size < maxBytes) {
 		m, err := r.FetchMessage(lctx)
 		if err != nil {
 			if lctx.Err() != nil && ctx.Err() == nil {
@@ -106,6 +113,7 @@ func FetchBatch(ctx context.Context, r *kafka.Reader, max int, linger time.Durat
 			return batch, err
 		}
 		batch = append(batch, m)
+		size += int64(len(m.Value))
 	}
 	return batch, nil
 }
