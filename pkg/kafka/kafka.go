@@ -32,15 +32,17 @@ const (
 // callers pass slices, since one message per call is slow.
 func NewWriter(cfg config.Kafka, topic string) *kafka.Writer {
 	return &kafka.Writer{
-		Addr:                   kafka.TCP(cfg.Brokers...),
-		Topic:                  topic,
-		Balancer:               &kafka.Murmur2Balancer{},
-		RequiredAcks:           kafka.RequireAll,
-		MaxAttempts:            5,
-		WriteBackoffMin:        100 * time.Millisecond,
-		WriteBackoffMax:        2 * time.Second,
-		BatchSize:              1000,
-		BatchBytes:             16 << 20,
+		Addr:            kafka.TCP(cfg.Brokers...),
+		Topic:           topic,
+		Balancer:        &kafka.Murmur2Balancer{},
+		RequiredAcks:    kafka.RequireAll,
+		MaxAttempts:     5,
+		WriteBackoffMin: 100 * time.Millisecond,
+		WriteBackoffMax: 2 * time.Second,
+		BatchSize:       1000,
+		// Below the broker's default message.max.bytes (1 MiB): a larger
+		// record batch is refused, and retrying it would never succeed.
+		BatchBytes:             1_000_000,
 		BatchTimeout:           5 * time.Millisecond,
 		WriteTimeout:           cfg.WriteTimeout,
 		Compression:            kafka.Snappy,
@@ -184,6 +186,9 @@ func WriteAll(ctx context.Context, w *kafka.Writer, log interface {
 		if err == nil {
 			return nil
 		}
+		if tooLarge(err) {
+			return fmt.Errorf("publishing %d messages to %s: %w (a message exceeds the writer's or the broker's size limit; retrying cannot help)", len(msgs), w.Topic, err)
+		}
 		if ctx.Err() != nil {
 			return fmt.Errorf("publishing %d messages to %s: %w", len(msgs), w.Topic, err)
 		}
@@ -195,4 +200,22 @@ func WriteAll(ctx context.Context, w *kafka.Writer, log interface {
 		}
 		backoff = min(2*backoff, 10*time.Second)
 	}
+}
+
+// tooLarge reports whether err says a message is over a size limit, a
+// failure that no retry can mend.
+func tooLarge(err error) bool {
+	var big kafka.MessageTooLargeError
+	if errors.As(err, &big) || errors.Is(err, kafka.MessageSizeTooLarge) {
+		return true
+	}
+	var werrs kafka.WriteErrors
+	if errors.As(err, &werrs) {
+		for _, e := range werrs {
+			if e != nil && tooLarge(e) {
+				return true
+			}
+		}
+	}
+	return false
 }
