@@ -15,7 +15,7 @@ FEEDS ?=
 TEST_FLAGS ?= -race -count=1 -timeout 20m
 FUZZTIME ?= 20s
 
-.PHONY: all build run test test-short lint fmt tidy-check bench fuzz enrich-figures topics-eval services-up services-down services-status up down clean help gazetteer eval-geo image config-doc k8s-configmaps
+.PHONY: all build run test test-short lint fmt tidy-check bench fuzz enrich-figures topics-eval services-up services-down services-status up down clean help gazetteer eval-geo image config-doc k8s-configmaps kibana
 
 all: build
 
@@ -65,6 +65,9 @@ enrich-figures: ## language accuracy, story grouping, enrich throughput and peak
 
 topics-eval: ## precision and recall of the topic rules on the labelled development set
 	$(GO) test -count=1 -v -run '^TestDevSet$$' ./enrich/topics
+
+kibana: ## regenerate deploy/kibana/newsflow.ndjson from deploy/taxonomy.yaml
+	$(GO) test -count=1 -run '^TestKibanaNDJSONUpToDate$$' ./index -update
 
 fuzz: ## run every fuzz target for FUZZTIME each
 	@set -e; for pkg in $$($(GO) list ./...); do \

@@ -55,21 +55,31 @@ func NewClient(cfg config.Elasticsearch) (*elasticsearch.Client, error) {
 	return c, nil
 }
 
-// Ping checks that the cluster answers and accepts the credentials,
-// saying which setting to fix when it does not.
-func Ping(ctx context.Context, es *elasticsearch.Client) error {
+// Ping checks that the cluster answers and accepts the credentials of
+// cfg, naming the setting to fix when it does not.
+func Ping(ctx context.Context, es *elasticsearch.Client, cfg config.Elasticsearch) error {
 	res, err := es.Cluster.Health(es.Cluster.Health.WithContext(ctx))
 	if err != nil {
-		return fmt.Errorf("reaching Elasticsearch (NEWSFLOW_ES_URL): %w", err)
+		return fmt.Errorf("reaching Elasticsearch at %s (NEWSFLOW_ES_URL, NEWSFLOW_ES_CA_CERT): %w", strings.Join(cfg.URLs, ","), err)
 	}
 	defer res.Body.Close()
 	switch res.StatusCode {
 	case http.StatusOK:
 		return nil
 	case http.StatusUnauthorized:
-		return errors.New("credentials refused by Elasticsearch (401): check NEWSFLOW_ES_USERNAME and NEWSFLOW_ES_PASSWORD, or NEWSFLOW_ES_API_KEY")
+		switch {
+		case cfg.APIKey != "":
+			return errors.New("API key refused by Elasticsearch (401): check NEWSFLOW_ES_API_KEY")
+		case cfg.Username != "":
+			return fmt.Errorf("user %q refused by Elasticsearch (401): check NEWSFLOW_ES_USERNAME and NEWSFLOW_ES_PASSWORD", cfg.Username)
+		}
+		return errors.New("authentication required by Elasticsearch (401): set NEWSFLOW_ES_USERNAME and NEWSFLOW_ES_PASSWORD, or NEWSFLOW_ES_API_KEY")
 	case http.StatusForbidden:
-		return errors.New("access denied by Elasticsearch (403): the user of NEWSFLOW_ES_USERNAME or NEWSFLOW_ES_API_KEY lacks the cluster monitor privilege")
+		who := "NEWSFLOW_ES_USERNAME"
+		if cfg.APIKey != "" {
+			who = "NEWSFLOW_ES_API_KEY"
+		}
+		return fmt.Errorf("access denied by Elasticsearch (403): the credentials of %s lack the cluster monitor privilege", who)
 	}
 	return responseError("checking cluster health", res)
 }

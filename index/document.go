@@ -1,8 +1,10 @@
 package index
 
 import (
+	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/newsflow/newsflow/pkg/article"
 )
@@ -26,14 +28,18 @@ type Document struct {
 	Source            docSource  `json:"source"`
 	Language          string     `json:"language,omitempty"`
 	Topics            []string   `json:"topics"`
-	TopicDetails      []docTopic `json:"topic_details,omitempty"`
-	Entities          docEntity  `json:"entities"`
-	Places            []docPlace `json:"places,omitempty"`
-	Countries         []string   `json:"countries,omitempty"`
-	StoryID           string     `json:"story_id,omitempty"`
-	WordCount         int        `json:"word_count"`
-	EnrichVersion     string     `json:"enrich_version,omitempty"`
-	SchemaVersion     int        `json:"schema_version"`
+	// TopicScores and TopicEvidence are keyed by topic id, so that an
+	// analyst can filter on one topic's score (topic_scores.syria >= 2) or
+	// its matched terms.
+	TopicScores   map[string]float64  `json:"topic_scores,omitempty"`
+	TopicEvidence map[string][]string `json:"topic_evidence,omitempty"`
+	Entities      docEntity           `json:"entities"`
+	Places        []docPlace          `json:"places,omitempty"`
+	Countries     []string            `json:"countries,omitempty"`
+	StoryID       string              `json:"story_id,omitempty"`
+	WordCount     int                 `json:"word_count"`
+	EnrichVersion string              `json:"enrich_version,omitempty"`
+	SchemaVersion int                 `json:"schema_version"`
 }
 
 type docFeed struct {
@@ -45,12 +51,6 @@ type docSource struct {
 	Name    string `json:"name,omitempty"`
 	Domain  string `json:"domain,omitempty"`
 	Country string `json:"country,omitempty"`
-}
-
-type docTopic struct {
-	ID       string   `json:"id"`
-	Score    float64  `json:"score"`
-	Evidence []string `json:"evidence,omitempty"`
 }
 
 type docEntity struct {
@@ -99,15 +99,22 @@ func NewDocument(a *article.Article) Document {
 		SchemaVersion:     a.SchemaVersion,
 	}
 	for _, t := range a.Topics {
-		dt := docTopic{ID: t.ID, Score: t.Score}
+		key := topicKey(t.ID)
+		if key == "" {
+			continue
+		}
+		if d.TopicScores == nil {
+			d.TopicScores = map[string]float64{}
+			d.TopicEvidence = map[string][]string{}
+		}
+		d.TopicScores[key] = t.Score
 		seen := map[string]bool{}
 		for _, e := range t.Evidence {
-			if !seen[e.Term] {
+			if e.Term != "" && !seen[e.Term] {
 				seen[e.Term] = true
-				dt.Evidence = append(dt.Evidence, e.Term)
+				d.TopicEvidence[key] = append(d.TopicEvidence[key], e.Term)
 			}
 		}
-		d.TopicDetails = append(d.TopicDetails, dt)
 	}
 	for _, e := range a.Entities {
 		switch e.Type {
@@ -131,10 +138,47 @@ func NewDocument(a *article.Article) Document {
 	return d
 }
 
+// topicKey makes a topic id safe as a field name under topic_scores: a dot
+// would open a sub-object and clash with a topic named like its prefix.
+func topicKey(id string) string {
+	return strings.ReplaceAll(strings.TrimSpace(id), ".", "_")
+}
+
+// IndexName returns the monthly index behind alias that holds a document
+// published at t. The month comes from the document itself, so every
+// write of an article, redelivered or replayed, lands in the same index
+// and replaces the one document there; a rollover by size or age would
+// put a second copy into the newer index. Years are clamped to four
+// digits so a hostile date still yields a valid index name.
+func IndexName(alias string, t time.Time) string {
+	t = t.UTC()
+	switch {
+	case t.Year() < 1970:
+		t = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
+	case t.Year() > 9999:
+		t = time.Date(9999, 12, 1, 0, 0, 0, 0, time.UTC)
+	}
+	return alias + "-" + t.Format("2006.01")
+}
+
+// asciiSpace marks the ASCII bytes unicode.IsSpace reports as space.
+var asciiSpace = [128]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
+
+// wordCount counts runs of non-space characters. ASCII, most of any
+// article, is classified by table; unicode.IsSpace decides the rest.
 func wordCount(s string) int {
 	n, in := 0, false
-	for _, r := range s {
-		if unicode.IsSpace(r) {
+	for i := 0; i < len(s); {
+		var space bool
+		if c := s[i]; c < utf8.RuneSelf {
+			space = asciiSpace[c]
+			i++
+		} else {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			space = unicode.IsSpace(r)
+			i += size
+		}
+		if space {
 			in = false
 		} else if !in {
 			in = true

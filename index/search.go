@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/elastic/go-elasticsearch/v8"
+	"github.com/elastic/go-elasticsearch/v8/esapi"
 )
 
 // Query is what an analyst asks of the index from the command line.
@@ -17,7 +18,22 @@ type Query struct {
 	// excludes, a | b is either. Empty matches everything.
 	Text  string
 	Topic string // only articles tagged with this topic id
-	Limit int    // most hits returned; zero counts without hits
+	// Entity keeps articles naming this person, organization, location or
+	// other entity (canonical name or entity id).
+	Entity string
+	// Place keeps articles about this place: its name or an ISO 3166-1
+	// country code.
+	Place string
+	// Near keeps articles with a place within a circle.
+	Near *Circle
+	// Since and Until bound the publication time; zero is open.
+	Since, Until time.Time
+	Limit        int // most hits returned; zero counts without hits
+}
+
+// Circle is an area on the map: a centre and a radius in kilometres.
+type Circle struct {
+	Lat, Lon, RadiusKm float64
 }
 
 // Hit is one matching article.
@@ -62,6 +78,28 @@ func Search(ctx context.Context, es *elasticsearch.Client, alias string, q Query
 	if q.Topic != "" {
 		filter = append(filter, map[string]any{"term": map[string]any{"topics": q.Topic}})
 	}
+	if q.Entity != "" {
+		filter = append(filter, anyTerm(q.Entity, "entities.person", "entities.organization", "entities.location", "entities.misc", "entities.ids"))
+	}
+	if q.Place != "" {
+		filter = append(filter, anyTerm(q.Place, "places.name", "places.country_code", "countries"))
+	}
+	if q.Near != nil {
+		filter = append(filter, map[string]any{"geo_distance": map[string]any{
+			"distance":        fmt.Sprintf("%gkm", q.Near.RadiusKm),
+			"places.location": map[string]any{"lat": q.Near.Lat, "lon": q.Near.Lon},
+		}})
+	}
+	if !q.Since.IsZero() || !q.Until.IsZero() {
+		r := map[string]any{}
+		if !q.Since.IsZero() {
+			r["gte"] = q.Since.UTC().Format(time.RFC3339Nano)
+		}
+		if !q.Until.IsZero() {
+			r["lt"] = q.Until.UTC().Format(time.RFC3339Nano)
+		}
+		filter = append(filter, map[string]any{"range": map[string]any{"@timestamp": r}})
+	}
 	sort := []any{map[string]any{"@timestamp": "desc"}}
 	if q.Text != "" {
 		sort = append([]any{"_score"}, sort...)
@@ -74,7 +112,15 @@ func Search(ctx context.Context, es *elasticsearch.Client, alias string, q Query
 		"_source":          []string{"title", "url", "source.name", "@timestamp", "topics", "entities.person"},
 		"aggs":             map[string]any{"topics": map[string]any{"terms": map[string]any{"field": "topics", "size": 50}}},
 	})
-	res, err := es.Search(es.Search.WithContext(ctx), es.Search.WithIndex(alias), es.Search.WithBody(bytes.NewReader(body)))
+	opts := []func(*esapi.SearchRequest){es.Search.WithContext(ctx), es.Search.WithIndex(alias), es.Search.WithBody(bytes.NewReader(body)),
+		es.Search.WithIgnoreUnavailable(true)}
+	if q.Text != "" {
+		// Monthly indices differ widely in size; scoring each with its own
+		// term statistics would rank a rare word in a small month above
+		// the article that is really about it.
+		opts = append(opts, es.Search.WithSearchType("dfs_query_then_fetch"))
+	}
+	res, err := es.Search(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("searching %s: %w", alias, err)
 	}
@@ -126,6 +172,15 @@ func Search(ctx context.Context, es *elasticsearch.Client, alias string, q Query
 		out.Topic = append(out.Topic, TopicCount{Topic: b.Key, Count: b.Count})
 	}
 	return out, nil
+}
+
+// anyTerm matches value exactly in any of fields.
+func anyTerm(value string, fields ...string) map[string]any {
+	var should []any
+	for _, f := range fields {
+		should = append(should, map[string]any{"term": map[string]any{f: value}})
+	}
+	return map[string]any{"bool": map[string]any{"should": should, "minimum_should_match": 1}}
 }
 
 // Count returns the number of documents behind alias, after a refresh so

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	kafkago "github.com/segmentio/kafka-go"
 
@@ -47,6 +49,7 @@ func (s *KafkaSink) PublishArticles(ctx context.Context, arts []*article.Article
 	}
 	msgs := make([]kafkago.Message, 0, len(arts))
 	for _, a := range arts {
+		clipContent(a)
 		b, err := article.Encode(a)
 		if err != nil {
 			return fmt.Errorf("encoding article %s: %w", a.ID, err)
@@ -54,6 +57,26 @@ func (s *KafkaSink) PublishArticles(ctx context.Context, arts []*article.Article
 		msgs = append(msgs, kafkago.Message{Key: []byte(a.ID), Value: b, Headers: kafka.Headers(article.SchemaVersionHeader())})
 	}
 	return kafka.WriteAll(ctx, s.articles, s.log, msgs...)
+}
+
+// maxContentBytes bounds an article's content so that, enriched, it stays
+// well inside the broker's default 1 MiB message limit. Longer texts (a
+// whole book in a feed item) keep their first 256 KiB, cut at a word.
+const maxContentBytes = 256 << 10
+
+// clipContent cuts a's content to maxContentBytes at a word boundary.
+func clipContent(a *article.Article) {
+	if len(a.Content) <= maxContentBytes {
+		return
+	}
+	cut := maxContentBytes
+	for cut > 0 && !utf8.RuneStart(a.Content[cut]) {
+		cut--
+	}
+	if sp := strings.LastIndexAny(a.Content[:cut], " \n"); sp > cut/2 {
+		cut = sp
+	}
+	a.Content = a.Content[:cut] + " …"
 }
 
 // SaveState queues a feed's state; Flush (or the next SaveState past a

@@ -83,9 +83,10 @@ func topicsUsable(md *kafkago.MetadataResponse, names []string) error {
 // blocks writes (Elasticsearch sets read_only_allow_delete when a disk
 // passes the flood-stage watermark): in each case the indexer cannot
 // write.
-func elasticsearchReady(es *elasticsearch.Client, alias string) telemetry.Check {
+func elasticsearchReady(es *elasticsearch.Client, cfg config.Elasticsearch) telemetry.Check {
+	alias := cfg.Alias
 	return func(ctx context.Context) error {
-		if err := index.Ping(ctx, es); err != nil {
+		if err := index.Ping(ctx, es, cfg); err != nil {
 			return err
 		}
 		res, err := es.Indices.GetSettings(

@@ -47,11 +47,11 @@ func TestElasticsearchReadyNeedsTheAlias(t *testing.T) {
 		t.Fatal(err)
 	}
 	alias := cfg.Elasticsearch.Alias
-	check := elasticsearchReady(es, alias)
+	check := elasticsearchReady(es, cfg.Elasticsearch)
 	if err := check(ctx); err == nil || !strings.Contains(err.Error(), alias) {
 		t.Fatalf("before setup: check = %v, want the missing alias named", err)
 	}
-	if err := index.Setup(ctx, es, alias); err != nil {
+	if _, err := index.Setup(ctx, es, alias); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { deleteIndices(t, es, alias) })
@@ -91,13 +91,14 @@ func TestElasticsearchReadyRefusesBadCredentials(t *testing.T) {
 		t.Skip("NEWSFLOW_TEST_ES_SECURE_URL is not set (see scripts/services env)")
 	}
 	testenv.Elasticsearch(t) // skips under -short like every integration test
-	es, err := index.NewClient(config.Elasticsearch{URLs: []string{url}, Username: os.Getenv("NEWSFLOW_TEST_ES_SECURE_USER"), Password: "wrong-password"})
+	esCfg := config.Elasticsearch{URLs: []string{url}, Username: os.Getenv("NEWSFLOW_TEST_ES_SECURE_USER"), Password: "wrong-password", Alias: "news-articles"}
+	es, err := index.NewClient(esCfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	err = elasticsearchReady(es, "news-articles")(ctx)
+	err = elasticsearchReady(es, esCfg)(ctx)
 	if err == nil || !strings.Contains(err.Error(), "NEWSFLOW_ES_PASSWORD") {
 		t.Errorf("check = %v, want an error naming NEWSFLOW_ES_PASSWORD", err)
 	}

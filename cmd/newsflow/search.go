@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/newsflow/newsflow/index"
 	"github.com/newsflow/newsflow/pkg/config"
@@ -13,11 +14,16 @@ import (
 
 func runSearch(ctx context.Context, e env, args []string) error {
 	var (
-		q      index.Query
-		asJSON bool
+		q            index.Query
+		asJSON       bool
+		since, until string
 	)
 	cfg, fs, err := load(e, "search", args, config.NeedElasticsearch, func(fs *flag.FlagSet) {
 		fs.StringVar(&q.Topic, "topic", "", "only articles tagged with this topic id")
+		fs.StringVar(&q.Entity, "entity", "", "only articles naming this person, organization or other entity (name or id)")
+		fs.StringVar(&q.Place, "place", "", "only articles about this place (name or ISO country code)")
+		fs.StringVar(&since, "since", "", "only articles published at or after this date (2006-01-02 or RFC 3339)")
+		fs.StringVar(&until, "until", "", "only articles published before this date (2006-01-02 or RFC 3339)")
 		fs.IntVar(&q.Limit, "limit", 10, "most articles to print")
 		fs.BoolVar(&asJSON, "json", false, "print the result as JSON")
 	})
@@ -25,6 +31,19 @@ func runSearch(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	q.Text = strings.Join(fs.Args(), " ")
+	for _, d := range []struct {
+		flag, raw string
+		dst       *time.Time
+	}{{"since", since, &q.Since}, {"until", until, &q.Until}} {
+		if d.raw == "" {
+			continue
+		}
+		t, err := parseDate(d.raw)
+		if err != nil {
+			return usageError{fmt.Errorf("--%s: %w", d.flag, err)}
+		}
+		*d.dst = t
+	}
 	es, err := index.NewClient(cfg.Elasticsearch)
 	if err != nil {
 		return usageError{err}
@@ -42,6 +61,18 @@ func runSearch(ctx context.Context, e env, args []string) error {
 	return nil
 }
 
+// parseDate reads a day (2006-01-02, midnight UTC) or an RFC 3339 time.
+func parseDate(raw string) (time.Time, error) {
+	if t, err := time.Parse("2006-01-02", raw); err == nil {
+		return t, nil
+	}
+	t, err := time.Parse(time.RFC3339, raw)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is not a date such as 2026-11-25 or 2026-11-25T10:00:00Z", raw)
+	}
+	return t, nil
+}
+
 func printResult(e env, q index.Query, res *index.Result) {
 	what := "articles"
 	if q.Text != "" {
@@ -49,6 +80,12 @@ func printResult(e env, q index.Query, res *index.Result) {
 	}
 	if q.Topic != "" {
 		what += " in topic " + q.Topic
+	}
+	if q.Entity != "" {
+		what += " naming " + q.Entity
+	}
+	if q.Place != "" {
+		what += " about " + q.Place
 	}
 	var counts []string
 	for _, t := range res.Topic {

@@ -46,13 +46,45 @@ func setup(ctx context.Context, cfg *config.Config, log *slog.Logger, e env) err
 	if err != nil {
 		return usageError{err}
 	}
-	if err := retry(ctx, log, "Elasticsearch", func() error { return index.Ping(ctx, es) }); err != nil {
+	if err := retry(ctx, log, "Elasticsearch", func() error { return index.Ping(ctx, es, cfg.Elasticsearch) }); err != nil {
 		return err
 	}
-	if err := index.Setup(ctx, es, cfg.Elasticsearch.Alias); err != nil {
+	caps, err := index.Setup(ctx, es, cfg.Elasticsearch.Alias)
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "elasticsearch template and write alias %s ready\n", cfg.Elasticsearch.Alias)
+	fmt.Fprintf(e.stdout, "elasticsearch template and alias %s ready (english analyzer: %s, lifecycle policy: %s)\n",
+		cfg.Elasticsearch.Alias, yesNo(caps.English), yesNo(caps.ILM))
+	if cfg.Kibana.URL == "" {
+		return nil
+	}
+	return setupKibana(ctx, cfg, log, e)
+}
+
+// setupKibana imports the data view, saved searches (one per topic of
+// the taxonomy), visualizations, map and dashboard into Kibana, once it
+// is ready. Importing again overwrites the same objects.
+func setupKibana(ctx context.Context, cfg *config.Config, log *slog.Logger, e env) error {
+	topics, err := index.LoadTopics(cfg.Enrich.Taxonomy)
+	if err != nil {
+		return usageError{fmt.Errorf("%s: %w", config.Name(cfg, &cfg.Enrich.Taxonomy), err)}
+	}
+	objs, err := index.KibanaObjects(cfg.Elasticsearch.Alias+"*", topics)
+	if err != nil {
+		return err
+	}
+	k, err := index.NewKibana(cfg.Kibana.URL, cfg.Elasticsearch, log)
+	if err != nil {
+		return usageError{err}
+	}
+	if err := k.WaitReady(ctx); err != nil {
+		return err
+	}
+	res, err := k.Import(ctx, objs)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "kibana: %d saved objects imported (dashboard %q, %d topic searches)\n", res.SuccessCount, "News overview", len(topics))
 	return nil
 }
 
@@ -72,4 +104,11 @@ func retry(ctx context.Context, log *slog.Logger, what string, f func() error) e
 		}
 		backoff = min(2*backoff, 5*time.Second)
 	}
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no, the cluster lacks it"
 }

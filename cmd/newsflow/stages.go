@@ -111,7 +111,7 @@ func runEnrich(ctx context.Context, e env, args []string) error {
 		return usageError{err}
 	}
 	if replay {
-		return runReplay(ctx, e, cfg, en, log, proc)
+		return runEnrichReplay(ctx, e, cfg, en, log, proc)
 	}
 	w := newEnrichWorker(cfg, en, cfg.Enrich.Group, log, proc)
 	proc.add(w.Run, w)
@@ -136,10 +136,10 @@ func newEnrichWorker(cfg *config.Config, en *enrich.Enricher, group string, log 
 	return enrich.NewWorker(cfg, en, enrich.WorkerOptions{Group: group, Stories: idx, StoriesReady: tail.Ready()}, log, proc.reg)
 }
 
-// runReplay re-enriches the raw topic under a replay group, reporting
+// runEnrichReplay re-enriches the raw topic under a replay group, reporting
 // progress on stderr, and returns once it caught up with the end the raw
 // topic had when it started.
-func runReplay(ctx context.Context, e env, cfg *config.Config, en *enrich.Enricher, log *slog.Logger, proc *process) error {
+func runEnrichReplay(ctx context.Context, e env, cfg *config.Config, en *enrich.Enricher, log *slog.Logger, proc *process) error {
 	group := cfg.Enrich.ReplayGroup
 	if group == "" {
 		group = enrich.ReplayGroup(cfg.Enrich.Group, en.Version())
@@ -191,11 +191,17 @@ func isTerminal(w io.Writer) bool {
 }
 
 func runIndex(ctx context.Context, e env, args []string) error {
-	cfg, _, err := load(e, "index", args, config.NeedKafka|config.NeedElasticsearch|config.NeedIndex, nil)
+	var replay bool
+	cfg, _, err := load(e, "index", args, config.NeedKafka|config.NeedElasticsearch|config.NeedIndex, func(fs *flag.FlagSet) {
+		fs.BoolVar(&replay, "replay", false, "rebuild the index from the whole enriched topic in a new consumer group, then exit")
+	})
 	if err != nil {
 		return err
 	}
 	log := logger(cfg, e)
+	if replay {
+		return runReplay(ctx, cfg, log, e)
+	}
 	proc := newProcess(cfg, log)
 	w, err := newIndexWorker(cfg, log, proc)
 	if err != nil {
@@ -210,7 +216,7 @@ func newIndexWorker(cfg *config.Config, log *slog.Logger, proc *process) (*index
 	if err != nil {
 		return nil, usageError{err}
 	}
-	proc.health.Add("elasticsearch", elasticsearchReady(es, cfg.Elasticsearch.Alias))
+	proc.health.Add("elasticsearch", elasticsearchReady(es, cfg.Elasticsearch))
 	log.Info("index running", "topic", cfg.Topics.Enriched, "group", cfg.Index.Group, "alias", cfg.Elasticsearch.Alias)
 	return index.NewWorker(cfg, es, log, proc.reg), nil
 }

@@ -32,15 +32,17 @@ const (
 // callers pass slices, since one message per call is slow.
 func NewWriter(cfg config.Kafka, topic string) *kafka.Writer {
 	return &kafka.Writer{
-		Addr:                   kafka.TCP(cfg.Brokers...),
-		Topic:                  topic,
-		Balancer:               &kafka.Murmur2Balancer{},
-		RequiredAcks:           kafka.RequireAll,
-		MaxAttempts:            5,
-		WriteBackoffMin:        100 * time.Millisecond,
-		WriteBackoffMax:        2 * time.Second,
-		BatchSize:              1000,
-		BatchBytes:             16 << 20,
+		Addr:            kafka.TCP(cfg.Brokers...),
+		Topic:           topic,
+		Balancer:        &kafka.Murmur2Balancer{},
+		RequiredAcks:    kafka.RequireAll,
+		MaxAttempts:     5,
+		WriteBackoffMin: 100 * time.Millisecond,
+		WriteBackoffMax: 2 * time.Second,
+		BatchSize:       1000,
+		// Below the broker's default message.max.bytes (1 MiB): a larger
+		// record batch is refused, and retrying it would never succeed.
+		BatchBytes:             1_000_000,
 		BatchTimeout:           5 * time.Millisecond,
 		WriteTimeout:           cfg.WriteTimeout,
 		Compression:            kafka.Snappy,
@@ -85,14 +87,21 @@ func NewReader(cfg config.Kafka, topic, group string) *kafka.Reader {
 // arrives (or ctx is done), then takes what arrives within linger. The
 // messages are not committed.
 func FetchBatch(ctx context.Context, r *kafka.Reader, max int, linger time.Duration) ([]kafka.Message, error) {
+	return fetchBatch(ctx, r, max, 0, linger)
+}
+
+// fetchBatch is FetchBatch that also stops once the values of the batch
+// add up to maxBytes, when maxBytes is positive.
+func fetchBatch(ctx context.Context, r *kafka.Reader, max int, maxBytes int64, linger time.Duration) ([]kafka.Message, error) {
 	first, err := r.FetchMessage(ctx)
 	if err != nil {
 		return nil, err
 	}
 	batch := []kafka.Message{first}
+	size := int64(len(first.Value))
 	lctx, cancel := context.WithTimeout(ctx, linger)
 	defer cancel()
-	for len(batch) < max {
+	for len(batch) < max && (maxBytes <= 0 || size < maxBytes) {
 		m, err := r.FetchMessage(lctx)
 		if err != nil {
 			if lctx.Err() != nil && ctx.Err() == nil {
@@ -106,6 +115,7 @@ func FetchBatch(ctx context.Context, r *kafka.Reader, max int, linger time.Durat
 			return batch, err
 		}
 		batch = append(batch, m)
+		size += int64(len(m.Value))
 	}
 	return batch, nil
 }
@@ -176,6 +186,9 @@ func WriteAll(ctx context.Context, w *kafka.Writer, log interface {
 		if err == nil {
 			return nil
 		}
+		if tooLarge(err) {
+			return fmt.Errorf("publishing %d messages to %s: %w (a message exceeds the writer's or the broker's size limit; retrying cannot help)", len(msgs), w.Topic, err)
+		}
 		if ctx.Err() != nil {
 			return fmt.Errorf("publishing %d messages to %s: %w", len(msgs), w.Topic, err)
 		}
@@ -187,4 +200,22 @@ func WriteAll(ctx context.Context, w *kafka.Writer, log interface {
 		}
 		backoff = min(2*backoff, 10*time.Second)
 	}
+}
+
+// tooLarge reports whether err says a message is over a size limit, a
+// failure that no retry can mend.
+func tooLarge(err error) bool {
+	var big kafka.MessageTooLargeError
+	if errors.As(err, &big) || errors.Is(err, kafka.MessageSizeTooLarge) {
+		return true
+	}
+	var werrs kafka.WriteErrors
+	if errors.As(err, &werrs) {
+		for _, e := range werrs {
+			if e != nil && tooLarge(e) {
+				return true
+			}
+		}
+	}
+	return false
 }
