@@ -92,6 +92,11 @@ func (ix *Index) Assign(id, text string, at time.Time) string {
 // Learn remembers an article whose story another replica (or an earlier
 // run) assigned, as read back from the enriched topic.
 func (ix *Index) Learn(id, storyID, text string, at time.Time) {
+	// A replica reads back its own articles: skip the fingerprint of
+	// what it knows.
+	if ix.Knows(id) {
+		return
+	}
 	fp, n := Of(text)
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
