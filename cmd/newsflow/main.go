@@ -69,7 +69,7 @@ func commands() []command {
 		{"setup", "create the Kafka topics and the Elasticsearch template and alias (idempotent)", runSetup},
 		{"ingest", "poll the feeds and publish their articles (--once: one round, then exit)", runIngest},
 		{"feeds", "manage the feed list: feeds import FILE | check URL|FILE | status", runFeeds},
-		{"enrich", "tag raw articles and publish them enriched", runEnrich},
+		{"enrich", "tag raw articles and publish them enriched (--replay: re-enrich the raw topic after a model or taxonomy change, then exit)", runEnrich},
 		{"index", "write enriched articles to Elasticsearch (--replay: rebuild the index from the enriched topic, then exit)", runIndex},
 		{"all", "run ingest, enrich and index in one process", runAll},
 		{"tag", "tag one article (FILE, URL or -) readably, or JSON lines with --format jsonl", runTag},
