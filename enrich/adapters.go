@@ -34,20 +34,7 @@ func (g gazetteer) Places(fields ...PlaceField) ([]article.Place, []string) {
 	for i, f := range fields {
 		gf[i] = geo.Field{Name: f.Name, Text: f.Text, Locations: f.Locations}
 	}
-	places, countries := g.p.Places(gf...)
-	// The enriched schema promises a GeoNames id on every place; curated
-	// regions without one (Eastern Ghouta, Kurdistan) still count through
-	// the countries they lie in.
-	kept := places[:0]
-	for _, p := range places {
-		if p.GeoNameID > 0 {
-			kept = append(kept, p)
-		}
-	}
-	if len(kept) == 0 {
-		kept = nil
-	}
-	return kept, countries
+	return g.p.Places(gf...)
 }
 
 // TaxonomyTopics adapts a taxonomy tagger to TopicTagger.

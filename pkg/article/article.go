@@ -110,10 +110,12 @@ type Entity struct {
 	GeoNameID int64     `json:"geonames_id,omitempty"`
 }
 
-// Place is a resolved location, once per GeoNames id.
+// Place is a resolved location, once per GeoNames id. Curated regions
+// with no GeoNames record (Eastern Ghouta, Kurdistan, the Gulf) have no id
+// but still a name, a country where they lie in one, and coordinates.
 type Place struct {
 	Name        string    `json:"name"`
-	GeoNameID   int64     `json:"geonames_id"`
+	GeoNameID   int64     `json:"geonames_id,omitempty"`
 	CountryCode string    `json:"country_code,omitempty"`
 	Admin1      string    `json:"admin1,omitempty"`
 	Lat         float64   `json:"lat"`
