@@ -4,10 +4,11 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"time"
 
 	kafkago "github.com/segmentio/kafka-go"
+
+	"github.com/newsflow/newsflow/pkg/kafka"
 )
 
 // ReplayGroup names the consumer group of a replay after the enrich
@@ -20,29 +21,7 @@ func ReplayGroup(prefix, version string) string {
 }
 
 // Progress is how far a replay has come.
-type Progress struct {
-	Done, Total int64         // messages
-	Rate        float64       // messages per second since the start
-	ETA         time.Duration // at Rate; 0 when unknown or done
-	Elapsed     time.Duration
-	Finished    bool
-}
-
-// String formats p for a terminal.
-func (p Progress) String() string {
-	pct := 100.0
-	if p.Total > 0 {
-		pct = 100 * float64(p.Done) / float64(p.Total)
-	}
-	s := fmt.Sprintf("%d/%d articles (%.1f%%), %.0f/s, elapsed %s", p.Done, p.Total, pct, p.Rate, p.Elapsed.Round(time.Second))
-	if p.Finished {
-		return s + ", caught up"
-	}
-	if p.ETA > 0 {
-		s += fmt.Sprintf(", ETA %s", p.ETA.Round(time.Second))
-	}
-	return s
-}
+type Progress = kafka.Progress
 
 // Replay runs the worker until it has made every message that was on the
 // raw topic when Replay started durable, calling report about once per
@@ -93,14 +72,7 @@ func (w *Worker) Replay(ctx context.Context, interval time.Duration, report func
 				finished = false
 			}
 		}
-		pr := Progress{Done: n, Total: total, Elapsed: time.Since(start), Finished: finished}
-		if s := pr.Elapsed.Seconds(); s > 0 {
-			pr.Rate = float64(n) / s
-		}
-		if pr.Rate > 0 && !finished {
-			pr.ETA = time.Duration(float64(total-n) / pr.Rate * float64(time.Second))
-		}
-		return pr
+		return Progress{Done: n, Total: total, Elapsed: time.Since(start), Finished: finished}
 	}
 	if p := measure(); p.Finished {
 		report(p)

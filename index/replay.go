@@ -16,27 +16,7 @@ import (
 )
 
 // Progress is how far a replay has come.
-type Progress struct {
-	Done, Total int64 // messages handled, and to handle
-	Elapsed     time.Duration
-}
-
-// Rate is the messages handled per second so far.
-func (p Progress) Rate() float64 {
-	if p.Elapsed <= 0 {
-		return 0
-	}
-	return float64(p.Done) / p.Elapsed.Seconds()
-}
-
-// ETA estimates the time left at the rate so far; zero when unknown.
-func (p Progress) ETA() time.Duration {
-	r := p.Rate()
-	if r == 0 || p.Done >= p.Total {
-		return 0
-	}
-	return time.Duration(float64(p.Total-p.Done) / r * float64(time.Second))
-}
+type Progress = kafka.Progress
 
 // ReplayGroup returns the consumer group of a replay started at t: new
 // each time, so the replay reads the whole retained topic whatever the
@@ -53,7 +33,7 @@ func ReplayGroup(base string, t time.Time) string {
 // nil, is called after every batch.
 func Replay(ctx context.Context, cfg *config.Config, es *elasticsearch.Client, log *slog.Logger, reg prometheus.Registerer, report func(Progress)) (Progress, error) {
 	start := time.Now()
-	first, last, err := topicBounds(ctx, cfg.Kafka.Brokers, cfg.Topics.Enriched)
+	first, last, err := kafka.TopicBounds(ctx, cfg.Kafka.Brokers, cfg.Topics.Enriched)
 	if err != nil {
 		return Progress{}, err
 	}
@@ -65,6 +45,7 @@ func Replay(ctx context.Context, cfg *config.Config, es *elasticsearch.Client, l
 		report(p)
 	}
 	if p.Total == 0 {
+		p.Finished = true
 		return p, nil
 	}
 	rcfg := *cfg
@@ -99,6 +80,7 @@ func Replay(ctx context.Context, cfg *config.Config, es *elasticsearch.Client, l
 		if report != nil {
 			report(p)
 		}
+		p.Finished = caughtUp
 		if caughtUp {
 			stop() // Consume commits this batch, then returns
 		}
@@ -114,37 +96,4 @@ func Replay(ctx context.Context, cfg *config.Config, es *elasticsearch.Client, l
 		return p, fmt.Errorf("replay interrupted after %d of %d messages: %w", p.Done, p.Total, ctx.Err())
 	}
 	return p, nil
-}
-
-// topicBounds returns the first and one-past-last offsets of every
-// partition of topic.
-func topicBounds(ctx context.Context, brokers []string, topic string) (first, last map[int]int64, err error) {
-	client := &kafkago.Client{Addr: kafkago.TCP(brokers...), Timeout: 30 * time.Second}
-	md, err := client.Metadata(ctx, &kafkago.MetadataRequest{Topics: []string{topic}})
-	if err != nil {
-		return nil, nil, fmt.Errorf("reading metadata of %s: %w", topic, err)
-	}
-	if len(md.Topics) != 1 || md.Topics[0].Error != nil {
-		var terr error
-		if len(md.Topics) == 1 {
-			terr = md.Topics[0].Error
-		}
-		return nil, nil, fmt.Errorf("reading metadata of %s: %v", topic, terr)
-	}
-	var reqs []kafkago.OffsetRequest
-	for _, p := range md.Topics[0].Partitions {
-		reqs = append(reqs, kafkago.FirstOffsetOf(p.ID), kafkago.LastOffsetOf(p.ID))
-	}
-	res, err := client.ListOffsets(ctx, &kafkago.ListOffsetsRequest{Topics: map[string][]kafkago.OffsetRequest{topic: reqs}})
-	if err != nil {
-		return nil, nil, fmt.Errorf("listing offsets of %s: %w", topic, err)
-	}
-	first, last = map[int]int64{}, map[int]int64{}
-	for _, po := range res.Topics[topic] {
-		if po.Error != nil {
-			return nil, nil, fmt.Errorf("listing offsets of %s partition %d: %w", topic, po.Partition, po.Error)
-		}
-		first[po.Partition], last[po.Partition] = po.FirstOffset, po.LastOffset
-	}
-	return first, last, nil
 }

@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"strings"
 	"time"
 
 	"github.com/newsflow/newsflow/index"
 	"github.com/newsflow/newsflow/pkg/config"
+	"github.com/newsflow/newsflow/pkg/kafka"
 	"github.com/newsflow/newsflow/pkg/telemetry"
 )
 
@@ -34,7 +34,7 @@ func runReplay(ctx context.Context, cfg *config.Config, log *slog.Logger, e env)
 	return nil
 }
 
-// progressBar draws replay progress: a bar redrawn in place on a
+// progressBar draws the progress of a replay (index or enrich): a bar redrawn in place on a
 // terminal, a line every tenth of the way otherwise (logs, CI).
 type progressBar struct {
 	w        io.Writer
@@ -45,19 +45,13 @@ type progressBar struct {
 }
 
 func newProgressBar(w io.Writer) *progressBar {
-	b := &progressBar{w: w, tenth: -1}
-	if f, ok := w.(*os.File); ok {
-		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-			b.terminal = true
-		}
-	}
-	return b
+	return &progressBar{w: w, tenth: -1, terminal: isTerminal(w)}
 }
 
-func (b *progressBar) update(p index.Progress) {
+func (b *progressBar) update(p kafka.Progress) {
 	if b.terminal {
 		// Redrawing more often than the eye reads only costs time.
-		if time.Since(b.last) < 200*time.Millisecond && p.Done < p.Total {
+		if time.Since(b.last) < 200*time.Millisecond && p.Done < p.Total && !p.Finished {
 			return
 		}
 		b.last = time.Now()
@@ -82,7 +76,7 @@ func (b *progressBar) finish() {
 
 // renderProgress renders p as "[####    ]  52%  5200/10000  1200/s  ETA 4s",
 // without the bar when width is zero.
-func renderProgress(p index.Progress, width int) string {
+func renderProgress(p kafka.Progress, width int) string {
 	pct := 100.0
 	if p.Total > 0 {
 		pct = float64(p.Done) * 100 / float64(p.Total)

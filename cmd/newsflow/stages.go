@@ -146,20 +146,14 @@ func runEnrichReplay(ctx context.Context, e env, cfg *config.Config, en *enrich.
 	}
 	fmt.Fprintf(e.stderr, "replaying %s into %s as group %s (enrich version %s)\n", cfg.Topics.Raw, cfg.Topics.Enriched, group, en.Version())
 	w := newEnrichWorker(cfg, en, group, log, proc)
-	terminal := isTerminal(e.stderr)
+	bar := newProgressBar(e.stderr)
 	var last enrich.Progress
 	proc.add(func(ctx context.Context) error {
 		err := w.Replay(ctx, time.Second, func(p enrich.Progress) {
 			last = p
-			if terminal {
-				fmt.Fprintf(e.stderr, "\r\033[K%s", p)
-			} else if p.Finished || p.Elapsed.Round(time.Second)%(10*time.Second) == 0 {
-				fmt.Fprintln(e.stderr, p)
-			}
+			bar.update(p)
 		})
-		if terminal {
-			fmt.Fprintln(e.stderr)
-		}
+		bar.finish()
 		if err != nil {
 			return err
 		}
