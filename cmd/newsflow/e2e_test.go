@@ -144,6 +144,19 @@ func TestEndToEnd(t *testing.T) {
 	if !slices.Contains(res.Hits[0].Topics, "syria") {
 		t.Errorf("reference story topics %v lack syria", res.Hits[0].Topics)
 	}
+	if !slices.Contains(res.Hits[0].People, "Sergei Lavrov") || !slices.Contains(res.Hits[0].People, "John Kerry") {
+		t.Errorf("reference story people %v lack Sergei Lavrov and John Kerry", res.Hits[0].People)
+	}
+	// Analysts filter by entity and by place, not only by text.
+	for _, q := range []index.Query{{Entity: "Staffan de Mistura", Limit: 5}, {Place: "Aleppo", Limit: 5}, {Place: "SY", Topic: "syria", Limit: 20}} {
+		got, err := index.Search(ctx, es, cfg.Elasticsearch.Alias, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.ContainsFunc(got.Hits, func(h index.Hit) bool { return h.Title == "Kerry, Lavrov meet on Syria conflict" }) {
+			t.Errorf("search %+v did not find the reference story: %+v", q, got)
+		}
+	}
 	if strings.Contains(res.Hits[0].URL, "utm_") {
 		t.Errorf("indexed URL %s kept tracking parameters", res.Hits[0].URL)
 	}
