@@ -100,6 +100,8 @@ func Config(t testing.TB, needs config.Needs) *config.Config {
 	c.Topics.Raw = id + ".raw"
 	c.Topics.Enriched = id + ".enriched"
 	c.Topics.DLQ = id + ".dlq"
+	c.Ingest.Group = id + "-ingest"
+	c.Ingest.FirstSpread = time.Second // no minute-long wait for the first polls
 	c.Enrich.Group = id + "-enrich"
 	c.Index.Group = id + "-index"
 	c.Elasticsearch.Alias = id + "-articles"
