@@ -247,6 +247,10 @@ func (d *doc) spotLocation(fi int, loc [2]int, covered []bool) {
 	for k := i; k < j; k++ {
 		covered[k] = true
 	}
+	// "the West", "the South" name no place of their own.
+	if j-i == 1 && directions[toks[i].key] && d.qualifier(toks, j) == nil {
+		return
+	}
 	cands := d.lookupLocation(toks, i, j)
 	if cands == nil {
 		return
