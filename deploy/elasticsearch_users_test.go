@@ -199,16 +199,14 @@ func toStrings(v any) []string {
 func builtinIndexPrivileges(t *testing.T) map[string]bool {
 	t.Helper()
 	known := map[string]bool{}
-	url, user, password := os.Getenv("NEWSFLOW_TEST_ES_SECURE_URL"), os.Getenv("NEWSFLOW_TEST_ES_SECURE_USER"), os.Getenv("NEWSFLOW_TEST_ES_SECURE_PASSWORD")
-	if url == "" {
-		if testenv.CI() {
-			t.Fatal("NEWSFLOW_TEST_ES_SECURE_URL is not set; run under `eval \"$(scripts/services env)\"`")
-		}
+	if testing.Short() && !testenv.CI() {
 		for _, p := range []string{"all", "read", "write", "index", "create", "create_doc", "delete", "view_index_metadata", "manage", "create_index", "monitor"} {
 			known[p] = true
 		}
 		return known
 	}
+	node := testenv.SecureElasticsearch(t)
+	url, user, password := node.URLs[0], node.Username, node.Password
 	req, err := http.NewRequest(http.MethodGet, url+"/_security/privilege/_builtin", nil)
 	if err != nil {
 		t.Fatal(err)

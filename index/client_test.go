@@ -96,17 +96,7 @@ func TestCACert(t *testing.T) {
 // secureNode returns the settings of the security-enabled test node.
 func secureNode(t *testing.T) config.Elasticsearch {
 	t.Helper()
-	testenv.Elasticsearch(t) // skips under -short, like every integration test
-	u, user, pw := os.Getenv("NEWSFLOW_TEST_ES_SECURE_URL"), os.Getenv("NEWSFLOW_TEST_ES_SECURE_USER"), os.Getenv("NEWSFLOW_TEST_ES_SECURE_PASSWORD")
-	if u == "" || user == "" {
-		if testenv.CI() {
-			t.Fatal("NEWSFLOW_TEST_ES_SECURE_URL and _USER are not set; run tests with eval \"$(scripts/services env)\"")
-		}
-		t.Skip("the secure test node is not configured: eval \"$(scripts/services env)\"")
-	}
-	cfg := config.Default().Elasticsearch
-	cfg.URLs, cfg.Username, cfg.Password = []string{u}, user, pw
-	return cfg
+	return testenv.SecureElasticsearch(t)
 }
 
 func TestBasicAuthOnSecureNode(t *testing.T) {

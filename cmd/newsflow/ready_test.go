@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -83,15 +82,8 @@ func TestElasticsearchReadyNeedsTheAlias(t *testing.T) {
 }
 
 func TestElasticsearchReadyRefusesBadCredentials(t *testing.T) {
-	url := os.Getenv("NEWSFLOW_TEST_ES_SECURE_URL")
-	if url == "" {
-		if testenv.CI() {
-			t.Fatal("NEWSFLOW_TEST_ES_SECURE_URL is not set; run under `eval \"$(scripts/services env)\"`")
-		}
-		t.Skip("NEWSFLOW_TEST_ES_SECURE_URL is not set (see scripts/services env)")
-	}
-	testenv.Elasticsearch(t) // skips under -short like every integration test
-	esCfg := config.Elasticsearch{URLs: []string{url}, Username: os.Getenv("NEWSFLOW_TEST_ES_SECURE_USER"), Password: "wrong-password", Alias: "news-articles"}
+	esCfg := testenv.SecureElasticsearch(t)
+	esCfg.Password = "wrong-password"
 	es, err := index.NewClient(esCfg)
 	if err != nil {
 		t.Fatal(err)

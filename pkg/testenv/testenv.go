@@ -69,6 +69,39 @@ func Elasticsearch(t testing.TB) string {
 	return u
 }
 
+// SecureElasticsearch returns the settings of the test node with security
+// on (NEWSFLOW_TEST_ES_SECURE_URL, _USER and _PASSWORD, defaulting to what
+// scripts/services starts: http://127.0.0.1:9201, newsflow,
+// newsflow-test-pw), failing the test when it does not answer.
+func SecureElasticsearch(t testing.TB) config.Elasticsearch {
+	t.Helper()
+	integration(t)
+	c := config.Default().Elasticsearch
+	c.URLs = []string{envOr("NEWSFLOW_TEST_ES_SECURE_URL", "http://127.0.0.1:9201")}
+	c.Username = envOr("NEWSFLOW_TEST_ES_SECURE_USER", "newsflow")
+	c.Password = envOr("NEWSFLOW_TEST_ES_SECURE_PASSWORD", "newsflow-test-pw")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, c.URLs[0]+"/_cluster/health", nil)
+	req.SetBasicAuth(c.Username, c.Password)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("the secure Elasticsearch node is not reachable at %s (start it with `scripts/services up`): %v", c.URLs[0], err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("the secure Elasticsearch node at %s answers %s to /_cluster/health as %s", c.URLs[0], resp.Status, c.Username)
+	}
+	return c
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
 // Name returns a name unique to this test run, lower case, starting with
 // prefix, for topics, groups and indices.
 func Name(t testing.TB, prefix string) string {
