@@ -3,6 +3,7 @@ package ingest
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -92,6 +93,7 @@ func TestReplicas(t *testing.T) {
 	var (
 		mu          sync.Mutex
 		inFlight    = map[string]int{}
+		fetched     = map[string]int{} // answered requests by path
 		overlap     atomic.Int32
 		conditional atomic.Bool
 	)
@@ -103,7 +105,7 @@ func TestReplicas(t *testing.T) {
 			overlap.Add(1)
 		}
 		mu.Unlock()
-		defer func() { mu.Lock(); inFlight[r.URL.Path]--; mu.Unlock() }()
+		defer func() { mu.Lock(); inFlight[r.URL.Path]--; fetched[r.URL.Path]++; mu.Unlock() }()
 		time.Sleep(20 * time.Millisecond) // so that parallel polls would overlap
 		etag := `"` + r.URL.Path + `"`
 		if conditional.Load() && r.Header.Get("If-None-Match") == etag {
@@ -156,15 +158,38 @@ func TestReplicas(t *testing.T) {
 		}
 		return total, ids
 	}
+	// pollsSince waits until half the feeds were answered n more times
+	// than in the snapshot taken when it is called (the others' own ttl
+	// or Cache-Control puts their next poll further off).
+	pollsSince := func(msg string, n int) func() {
+		mu.Lock()
+		base := maps.Clone(fetched)
+		mu.Unlock()
+		return func() {
+			testenv.Eventually(t, 60*time.Second, msg, func() bool {
+				mu.Lock()
+				defer mu.Unlock()
+				polled := 0
+				for _, f := range feeds {
+					path := strings.TrimPrefix(f.URL, srv.URL)
+					if fetched[path]-base[path] >= n {
+						polled++
+					}
+				}
+				return 2*polled >= len(feeds)
+			})
+		}
+	}
 	// Let B poll everything at least once more, then restart it against a
 	// server that ignores validators: only the seen ids stop duplicates.
-	time.Sleep(3 * time.Second)
+	pollsSince("B polls the feeds once more", 1)()
 	b.stop(t)
 	before, _ := published()
 	conditional.Store(false)
+	waitPolls := pollsSince("the restarted replica gets two full answers from the feeds", 2)
 	c := startReplica(t, cfg)
 	testenv.Eventually(t, 60*time.Second, "the restarted replica owns every feed", func() bool { return c.owned() == len(feeds) })
-	time.Sleep(5 * time.Second) // two poll intervals of full answers
+	waitPolls()
 	c.stop(t)
 
 	total, ids := published()
