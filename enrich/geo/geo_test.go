@@ -203,7 +203,7 @@ func TestReferenceStory(t *testing.T) {
 					continue
 				}
 				if pl.CountryCode != want.country || pl.GeoNameID == 0 ||
-					km(pl.Lat, pl.Lon, want.lat, want.lon) > 50 {
+					Km(pl.Lat, pl.Lon, want.lat, want.lon) > 50 {
 					t.Errorf("%s = %+v, want %s near %.2f,%.2f", name, pl, want.country, want.lat, want.lon)
 				}
 			}

@@ -670,7 +670,7 @@ func (d *doc) score(m *mention, c cand, countries, states map[string]float64, ne
 		qr := &d.g.recs[q]
 		if qr.kind == kindCountry && qr.country == r.country && r.kind != kindCountry ||
 			qr.kind == kindAdmin1 && qr.admin1 == r.admin1 && r.kind == kindPlace ||
-			qr.kind == kindRegion && qr.country == r.country && r.kind == kindPlace && km(qr.lat, qr.lon, r.lat, r.lon) < 1000 {
+			qr.kind == kindRegion && qr.country == r.country && r.kind == kindPlace && Km(qr.lat, qr.lon, r.lat, r.lon) < 1000 {
 			s += 20
 			break
 		}
@@ -701,15 +701,15 @@ func (d *doc) nearOther(m *mention, r *record) bool {
 		if or == r || or.kind == kindCountry || or.kind == kindContinent {
 			continue
 		}
-		if km(r.lat, r.lon, or.lat, or.lon) <= nearKm {
+		if Km(r.lat, r.lon, or.lat, or.lon) <= nearKm {
 			return true
 		}
 	}
 	return false
 }
 
-// km is the great-circle distance between two points.
-func km(lat1, lon1, lat2, lon2 float64) float64 {
+// Km is the great-circle distance between two points in kilometres.
+func Km(lat1, lon1, lat2, lon2 float64) float64 {
 	const earth = 6371.0
 	rad := math.Pi / 180
 	dlat := (lat2 - lat1) * rad

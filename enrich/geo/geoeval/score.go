@@ -3,7 +3,6 @@ package geoeval
 import (
 	"fmt"
 	"io"
-	"math"
 	"text/tabwriter"
 
 	"github.com/newsflow/newsflow/enrich/geo"
@@ -154,7 +153,7 @@ func Evaluate(p *geo.Parser, docs []Doc) Scores {
 
 func correct(t Toponym, p *article.Place) (sameID, within bool) {
 	sameID = t.GeoNameID != 0 && t.GeoNameID == p.GeoNameID
-	within = sameID || (t.HasPoint && Km(t.Lat, t.Lon, p.Lat, p.Lon) <= AccuracyKm)
+	within = sameID || (t.HasPoint && geo.Km(t.Lat, t.Lon, p.Lat, p.Lon) <= AccuracyKm)
 	return sameID, within
 }
 
@@ -163,16 +162,6 @@ func b2i(b bool) int {
 		return 1
 	}
 	return 0
-}
-
-// Km is the great-circle distance between two points in kilometres.
-func Km(lat1, lon1, lat2, lon2 float64) float64 {
-	const earth = 6371.0
-	rad := math.Pi / 180
-	dlat := (lat2 - lat1) * rad
-	dlon := (lon2 - lon1) * rad
-	a := math.Sin(dlat/2)*math.Sin(dlat/2) + math.Cos(lat1*rad)*math.Cos(lat2*rad)*math.Sin(dlon/2)*math.Sin(dlon/2)
-	return 2 * earth * math.Asin(math.Sqrt(min(1, a)))
 }
 
 // Split divides docs into a development half (even positions) and a
