@@ -76,7 +76,7 @@ func CanonicalURL(raw string) (string, error) {
 	}
 	u.User = nil
 	host := strings.ToLower(u.Hostname())
-	host = strings.TrimSuffix(host, ".")
+	host = strings.TrimRight(host, ".")
 	if host == "" {
 		return "", fmt.Errorf("URL %q has no host", truncate(raw, 200))
 	}
