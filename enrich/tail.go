@@ -97,6 +97,8 @@ func (t *StoryTail) tailPartition(ctx context.Context, p int, end int64, since t
 	if off := r.Offset(); off < 0 || off >= end {
 		done()
 	}
+	// A partition reader without a consumer group: ReadMessage commits
+	// nothing, and every start rebuilds the window from the topic.
 	for {
 		m, err := r.ReadMessage(ctx)
 		if err != nil {
