@@ -31,16 +31,14 @@ type Progress = kafka.Progress
 func (w *Worker) Replay(ctx context.Context, interval time.Duration, report func(Progress)) error {
 	topic := w.cfg.Topics.Raw
 	client := &kafkago.Client{Addr: kafkago.TCP(w.cfg.Kafka.Brokers...), Timeout: 30 * time.Second}
-	ends, err := retry(ctx, w.log, func() (map[int]int64, error) { return endOffsets(ctx, client, topic) })
+	bounds, err := retry(ctx, w.log, func() ([2]map[int]int64, error) {
+		first, last, err := kafka.TopicBounds(ctx, w.cfg.Kafka.Brokers, topic)
+		return [2]map[int]int64{first, last}, err
+	})
 	if err != nil {
 		return nil // ctx is done
 	}
-	firsts, err := retry(ctx, w.log, func() (map[int]int64, error) {
-		return listOffsets(ctx, client, topic, kafkago.FirstOffsetOf)
-	})
-	if err != nil {
-		return nil
-	}
+	firsts, ends := bounds[0], bounds[1]
 	// A resumed replay starts from its group's committed offsets.
 	base := firsts
 	parts := make([]int, 0, len(ends))

@@ -13,6 +13,7 @@ import (
 	"github.com/newsflow/newsflow/enrich/stories"
 	"github.com/newsflow/newsflow/pkg/article"
 	"github.com/newsflow/newsflow/pkg/config"
+	"github.com/newsflow/newsflow/pkg/kafka"
 )
 
 // StoryTail keeps a story index in step with every enrich replica: it
@@ -48,8 +49,10 @@ func (t *StoryTail) Close() error { return nil }
 // Run reads the enriched topic until ctx is done.
 func (t *StoryTail) Run(ctx context.Context) error {
 	topic := t.cfg.Topics.Enriched
-	client := &kafkago.Client{Addr: kafkago.TCP(t.cfg.Kafka.Brokers...), Timeout: 30 * time.Second}
-	ends, err := retry(ctx, t.log, func() (map[int]int64, error) { return endOffsets(ctx, client, topic) })
+	ends, err := retry(ctx, t.log, func() (map[int]int64, error) {
+		_, last, err := kafka.TopicBounds(ctx, t.cfg.Kafka.Brokers, topic)
+		return last, err
+	})
 	if err != nil {
 		return nil // ctx is done
 	}
@@ -114,44 +117,6 @@ func (t *StoryTail) tailPartition(ctx context.Context, p int, end int64, since t
 			done()
 		}
 	}
-}
-
-// endOffsets returns the offset after the last message of each partition
-// of topic.
-func endOffsets(ctx context.Context, client *kafkago.Client, topic string) (map[int]int64, error) {
-	return listOffsets(ctx, client, topic, kafkago.LastOffsetOf)
-}
-
-// listOffsets asks the broker for one offset of every partition of
-// topic.
-func listOffsets(ctx context.Context, client *kafkago.Client, topic string, which func(int) kafkago.OffsetRequest) (map[int]int64, error) {
-	meta, err := client.Metadata(ctx, &kafkago.MetadataRequest{Topics: []string{topic}})
-	if err != nil {
-		return nil, fmt.Errorf("reading metadata of %s: %w", topic, err)
-	}
-	if len(meta.Topics) != 1 || meta.Topics[0].Error != nil {
-		return nil, fmt.Errorf("topic %s: %v", topic, meta.Topics)
-	}
-	var reqs []kafkago.OffsetRequest
-	for _, p := range meta.Topics[0].Partitions {
-		reqs = append(reqs, which(p.ID))
-	}
-	res, err := client.ListOffsets(ctx, &kafkago.ListOffsetsRequest{Topics: map[string][]kafkago.OffsetRequest{topic: reqs}})
-	if err != nil {
-		return nil, fmt.Errorf("listing offsets of %s: %w", topic, err)
-	}
-	out := map[int]int64{}
-	for _, p := range res.Topics[topic] {
-		if p.Error != nil {
-			return nil, fmt.Errorf("listing offsets of %s partition %d: %w", topic, p.Partition, p.Error)
-		}
-		if p.LastOffset >= 0 {
-			out[p.Partition] = p.LastOffset
-		} else {
-			out[p.Partition] = p.FirstOffset
-		}
-	}
-	return out, nil
 }
 
 // retry calls f until it succeeds or ctx is done, with capped backoff:
