@@ -50,7 +50,7 @@ func rawMessage(t *testing.T, i int, title, text string) kafkago.Message {
 // drain reads n messages of topic with a group of its own.
 func drain(t *testing.T, cfg *config.Config, topic string, n int) []kafkago.Message {
 	t.Helper()
-	r := kafka.NewReader(cfg.Kafka, topic, "test-reader-"+topic)
+	r := kafka.NewReader(cfg.Kafka, topic, topic+"-reader")
 	defer r.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

@@ -77,7 +77,6 @@ func (r *replica) owned() int {
 // article twice although the server ignores conditional requests.
 func TestReplicas(t *testing.T) {
 	cfg := testenv.Config(t, config.NeedKafka)
-	cfg.Ingest.Group = testenv.Name(t, "ingest")
 	cfg.Ingest.AllowNetworks = []string{"127.0.0.1/32"}
 	cfg.Ingest.PollInterval, cfg.Ingest.MinInterval, cfg.Ingest.MaxInterval = 2*time.Second, 2*time.Second, 2*time.Second
 	cfg.Ingest.MaxBackoff = 2 * time.Second

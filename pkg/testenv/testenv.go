@@ -139,6 +139,11 @@ func Config(t testing.TB, needs config.Needs) *config.Config {
 	c.Index.Group = id + "-index"
 	c.Elasticsearch.Alias = id + "-articles"
 	c.Telemetry.HTTPAddr = ""
+	var esURL string
+	if needs&config.NeedElasticsearch != 0 {
+		esURL = c.Elasticsearch.URLs[0]
+	}
+	dropAfter(t, c.Kafka.Brokers, esURL, id)
 	return c
 }
 
