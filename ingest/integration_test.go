@@ -179,11 +179,23 @@ func TestReplicas(t *testing.T) {
 			})
 		}
 	}
-	// Let B poll everything at least once more, then restart it against a
-	// server that ignores validators: only the seen ids stop duplicates.
+	// Let every feed be answered at least once (a busy machine can move
+	// the feeds between replicas before all were polled), and B poll the
+	// feeds once more, then restart it against a server that ignores
+	// validators: only the seen ids stop duplicates.
+	testenv.Eventually(t, 60*time.Second, "every feed was answered", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, f := range feeds {
+			if fetched[strings.TrimPrefix(f.URL, srv.URL)] == 0 {
+				return false
+			}
+		}
+		return true
+	})
 	pollsSince("B polls the feeds once more", 1)()
 	b.stop(t)
-	before, _ := published()
+	before, beforeIDs := published()
 	conditional.Store(false)
 	waitPolls := pollsSince("the restarted replica gets two full answers from the feeds", 2)
 	c := startReplica(t, cfg)
@@ -194,6 +206,13 @@ func TestReplicas(t *testing.T) {
 	total, ids := published()
 	if total != before {
 		t.Errorf("the restarted replica published %d messages again", total-before)
+		perFeed := map[string]int{}
+		for id := range ids {
+			if beforeIDs[id] == 0 {
+				perFeed[id[strings.Index(id, " from ")+6:]]++
+			}
+		}
+		t.Logf("articles new after the restart, by feed: %v", perFeed)
 	}
 	for id, n := range ids {
 		if n > 1 {
