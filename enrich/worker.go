@@ -249,7 +249,7 @@ func (w *Worker) finish(m kafkago.Message, e enriched) result {
 			err = fmt.Errorf("enriched article is %d bytes, more than the %d a Kafka message may carry", len(b), maxMessageBytes)
 		}
 		if err == nil {
-			msg := kafkago.Message{Key: []byte(a.ID), Value: b, Headers: kafka.Headers(article.SchemaVersionHeader())}
+			msg := kafka.ArticleMessage(a.ID, b)
 			return result{msg: msg, topics: a.TopicIDs(), language: languageLabel(a.Language), story: outcome}
 		}
 		e.err = err

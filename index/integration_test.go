@@ -224,7 +224,7 @@ func publish(t testing.TB, cfg *config.Config, arts ...*article.Article) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		msgs = append(msgs, kafkago.Message{Key: []byte(a.ID), Value: b, Headers: kafka.Headers(article.SchemaVersionHeader())})
+		msgs = append(msgs, kafka.ArticleMessage(a.ID, b))
 	}
 	if err := writeChunked(context.Background(), w, quietLog(), msgs); err != nil {
 		t.Fatal(err)

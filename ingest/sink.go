@@ -54,7 +54,7 @@ func (s *KafkaSink) PublishArticles(ctx context.Context, arts []*article.Article
 		if err != nil {
 			return fmt.Errorf("encoding article %s: %w", a.ID, err)
 		}
-		msgs = append(msgs, kafkago.Message{Key: []byte(a.ID), Value: b, Headers: kafka.Headers(article.SchemaVersionHeader())})
+		msgs = append(msgs, kafka.ArticleMessage(a.ID, b))
 	}
 	return kafka.WriteAll(ctx, s.articles, s.log, msgs...)
 }

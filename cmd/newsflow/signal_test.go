@@ -270,7 +270,7 @@ func indexFixture(t *testing.T, n int) (*config.Config, *heldBulk) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		msgs[i] = kafkago.Message{Key: []byte(a.ID), Value: b, Headers: kafka.Headers(article.SchemaVersionHeader())}
+		msgs[i] = kafka.ArticleMessage(a.ID, b)
 	}
 	if err := w.WriteMessages(ctx, msgs...); err != nil {
 		t.Fatal(err)
@@ -600,7 +600,7 @@ func publishRaw(t *testing.T, cfg *config.Config, n int) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		msgs[i] = kafkago.Message{Key: []byte(a.ID), Value: b, Headers: kafka.Headers(article.SchemaVersionHeader())}
+		msgs[i] = kafka.ArticleMessage(a.ID, b)
 	}
 	if err := w.WriteMessages(ctx, msgs...); err != nil {
 		t.Fatal(err)

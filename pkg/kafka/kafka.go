@@ -11,6 +11,7 @@ import (
 
 	kafka "github.com/segmentio/kafka-go"
 
+	"github.com/newsflow/newsflow/pkg/article"
 	"github.com/newsflow/newsflow/pkg/config"
 )
 
@@ -120,12 +121,13 @@ func fetchBatch(ctx context.Context, r *kafka.Reader, max int, maxBytes int64, l
 	return batch, nil
 }
 
-// Headers returns the headers of an article message.
-func Headers(schemaVersion string) []kafka.Header {
-	return []kafka.Header{
+// ArticleMessage returns the message that carries an encoded article:
+// keyed by the article's id, with its content type and schema version.
+func ArticleMessage(id string, value []byte) kafka.Message {
+	return kafka.Message{Key: []byte(id), Value: value, Headers: []kafka.Header{
 		{Key: HeaderContentType, Value: []byte("application/json")},
-		{Key: HeaderSchemaVersion, Value: []byte(schemaVersion)},
-	}
+		{Key: HeaderSchemaVersion, Value: []byte(article.SchemaVersionHeader())},
+	}}
 }
 
 // DeadLetter returns the message to publish on the dead-letter topic for
