@@ -14,20 +14,16 @@ import (
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
-var (
-	loadOnce   sync.Once
-	testTagger *Tagger
-	loadErr    error
-)
+var loadTagger = sync.OnceValues(Load)
 
 // tagger loads the embedded model once for all tests.
 func tagger(t testing.TB) *Tagger {
 	t.Helper()
-	loadOnce.Do(func() { testTagger, loadErr = Load() })
-	if loadErr != nil {
-		t.Fatalf("Load: %v", loadErr)
+	tg, err := loadTagger()
+	if err != nil {
+		t.Fatalf("Load: %v", err)
 	}
-	return testTagger
+	return tg
 }
 
 // storyFields splits a fixture article into its title (first line) and

@@ -16,19 +16,16 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
-var (
-	loadOnce   sync.Once
-	testParser *Parser
-	loadErr    error
-)
+var loadParser = sync.OnceValues(Load)
 
+// parser loads the embedded gazetteer once for all tests.
 func parser(t testing.TB) *Parser {
 	t.Helper()
-	loadOnce.Do(func() { testParser, loadErr = Load() })
-	if loadErr != nil {
-		t.Fatal(loadErr)
+	p, err := loadParser()
+	if err != nil {
+		t.Fatal(err)
 	}
-	return testParser
+	return p
 }
 
 // find returns the place whose mentions cover text in s.
