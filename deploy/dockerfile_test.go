@@ -183,9 +183,12 @@ func TestDockerfileBuildCommand(t *testing.T) {
 	if want := "newsflow v9.9.9-dockerfile (0123456789abcdef, "; !strings.HasPrefix(string(v), want) {
 		t.Errorf("version = %q, want it to start with %q", v, want)
 	}
+	if runtime.GOOS == "darwin" || runtime.GOOS == "windows" {
+		return // the image's binary is an ELF one; this host builds another format
+	}
 	f, err := elf.Open(out)
 	if err != nil {
-		t.Skipf("not an ELF binary on %s: %v", runtime.GOOS, err)
+		t.Fatalf("reading the binary as ELF: %v", err)
 	}
 	defer f.Close()
 	for _, p := range f.Progs {
