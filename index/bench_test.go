@@ -164,7 +164,6 @@ func BenchmarkPublishToSearchable(b *testing.B) {
 	if _, err := Setup(context.Background(), es, cfg.Elasticsearch.Alias); err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() { removeAlias(es, cfg.Elasticsearch.Alias) })
 	w := NewWorker(cfg, es, quietLog(), prometheus.NewRegistry())
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

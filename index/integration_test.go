@@ -26,22 +26,22 @@ import (
 
 func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
-// setupAlias installs the template for cfg's alias on the test node and
-// removes its indices and templates when the test ends.
+// setupAlias installs the template for cfg's alias on the test node
+// (testenv removes it, and the indices, when the test ends).
 func setupAlias(t *testing.T, cfg *config.Config) *elasticsearch.Client {
 	t.Helper()
 	es, err := NewClient(cfg.Elasticsearch)
 	if err != nil {
 		t.Fatal(err)
 	}
-	alias := cfg.Elasticsearch.Alias
-	t.Cleanup(func() { removeAlias(es, alias) })
-	if _, err := Setup(context.Background(), es, alias); err != nil {
+	if _, err := Setup(context.Background(), es, cfg.Elasticsearch.Alias); err != nil {
 		t.Fatal(err)
 	}
 	return es
 }
 
+// removeAlias removes what Setup installed for alias, for the aliases
+// that testenv.Config did not name.
 func removeAlias(es *elasticsearch.Client, alias string) {
 	if res, err := es.Indices.Delete([]string{alias + "-*"}); err == nil {
 		res.Body.Close()

@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/elastic/go-elasticsearch/v8"
-
 	"github.com/newsflow/newsflow/index"
 	"github.com/newsflow/newsflow/pkg/config"
 	"github.com/newsflow/newsflow/pkg/kafka"
@@ -53,7 +51,6 @@ func TestElasticsearchReadyNeedsTheAlias(t *testing.T) {
 	if _, err := index.Setup(ctx, es, alias); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { deleteIndices(t, es, alias) })
 	if err := check(ctx); err != nil {
 		t.Errorf("after setup: check = %v, want ready", err)
 	}
@@ -94,14 +91,4 @@ func TestElasticsearchReadyRefusesBadCredentials(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "NEWSFLOW_ES_PASSWORD") {
 		t.Errorf("check = %v, want an error naming NEWSFLOW_ES_PASSWORD", err)
 	}
-}
-
-// deleteIndices removes the indices behind a test alias.
-func deleteIndices(t *testing.T, es *elasticsearch.Client, alias string) {
-	res, err := es.Indices.Delete([]string{alias + "-*"})
-	if err != nil {
-		t.Logf("deleting test indices %s-*: %v", alias, err)
-		return
-	}
-	res.Body.Close()
 }

@@ -244,12 +244,6 @@ func indexFixture(t *testing.T, n int) (*config.Config, *heldBulk) {
 	if err := setup(ctx, cfg, log, env{stdout: &out, stderr: io.Discard}); err != nil {
 		t.Fatal(err)
 	}
-	es, err := indexClient(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { deleteIndices(t, es, cfg.Elasticsearch.Alias) })
-
 	w := kafka.NewWriter(cfg.Kafka, cfg.Topics.Enriched)
 	defer w.Close()
 	now := time.Now().UTC().Truncate(time.Second)
@@ -532,11 +526,6 @@ func TestEveryStageStopsCleanly(t *testing.T) {
 			if err := setup(ctx, cfg, log, env{stdout: io.Discard, stderr: io.Discard}); err != nil {
 				t.Fatal(err)
 			}
-			es, err := indexClient(cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { deleteIndices(t, es, cfg.Elasticsearch.Alias) })
 			feedList := filepath.Join(t.TempDir(), "feeds.yaml")
 			if err := os.WriteFile(feedList, []byte("feeds:\n  - url: "+feeds.URL+"/rappler.xml\n    source: Rappler\n    country: PH\n    language: en\n"), 0o644); err != nil {
 				t.Fatal(err)

@@ -96,7 +96,7 @@ func dropKafka(ctx context.Context, brokers []string, prefix string) error {
 
 // dropElasticsearch deletes the indices, then the index templates, then
 // the component templates they were built from. Indices are deleted by
-// name: the node refuses wildcard deletes (action.destructive_requires_name).
+// name, which works whatever action.destructive_requires_name says.
 func dropElasticsearch(ctx context.Context, base, prefix string) error {
 	pattern := url.PathEscape(prefix) + "-*"
 	var indices []struct {
