@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -25,6 +26,22 @@ import (
 )
 
 func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// countHandler counts the log records whose message is msg.
+type countHandler struct {
+	msg string
+	n   *atomic.Int32
+}
+
+func (h countHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h countHandler) WithAttrs([]slog.Attr) slog.Handler       { return h }
+func (h countHandler) WithGroup(string) slog.Handler            { return h }
+func (h countHandler) Handle(_ context.Context, r slog.Record) error {
+	if r.Message == h.msg {
+		h.n.Add(1)
+	}
+	return nil
+}
 
 // setupAlias installs the template for cfg's alias on the test node
 // (testenv removes it, and the indices, when the test ends).
@@ -200,7 +217,12 @@ func TestSearchFixtures(t *testing.T) {
 // startWorker runs an index worker on cfg until the test ends.
 func startWorker(t *testing.T, cfg *config.Config, es *elasticsearch.Client) {
 	t.Helper()
-	w := NewWorker(cfg, es, quietLog(), prometheus.NewRegistry())
+	startWorkerLog(t, cfg, es, quietLog())
+}
+
+func startWorkerLog(t *testing.T, cfg *config.Config, es *elasticsearch.Client, log *slog.Logger) {
+	t.Helper()
+	w := NewWorker(cfg, es, log, prometheus.NewRegistry())
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- w.Run(ctx) }()
@@ -393,7 +415,9 @@ func TestOutageLosesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	startWorker(t, &viaProxy, es)
+	// Counts the bulk requests that failed while the proxy was cut.
+	var failed atomic.Int32
+	startWorkerLog(t, &viaProxy, es, slog.New(countHandler{msg: "bulk request failed, will retry", n: &failed}))
 
 	arts := manyArticles(t, 300)
 	ctx := context.Background()
@@ -404,10 +428,11 @@ func TestOutageLosesNothing(t *testing.T) {
 	})
 
 	px.cut()
+	failed.Store(0)
 	publish(t, cfg, arts[100:]...)
 	// While Elasticsearch is unreachable nothing more is committed: the
-	// worker holds its batch and reads no further.
-	time.Sleep(2 * time.Second)
+	// worker holds its batch, retries it, and reads no further.
+	testenv.Eventually(t, 60*time.Second, "the worker retried its batch against the cut proxy", func() bool { return failed.Load() >= 5 })
 	if c := committed(t, cfg); c != 100 {
 		t.Fatalf("%d offsets committed while Elasticsearch was unreachable, want 100", c)
 	}
