@@ -85,6 +85,7 @@ func benchStage(b *testing.B, cfg *config.Config, i int) (time.Duration, int) {
 	go func() { done <- w.Run(ctx) }()
 	var start time.Time
 	var first int64
+	deadline := time.Now().Add(5 * time.Minute)
 	for {
 		n := committed(b, &c)
 		if n > 0 && start.IsZero() {
@@ -93,7 +94,15 @@ func benchStage(b *testing.B, cfg *config.Config, i int) (time.Duration, int) {
 		if n >= benchDocs {
 			break
 		}
-		time.Sleep(10 * time.Millisecond)
+		if time.Now().After(deadline) {
+			cancel()
+			b.Fatalf("the stage committed %d of %d messages in 5 minutes", n, benchDocs)
+		}
+		select {
+		case err := <-done:
+			b.Fatalf("the worker stopped after committing %d of %d messages: %v", n, benchDocs, err)
+		case <-time.After(10 * time.Millisecond):
+		}
 	}
 	elapsed := time.Since(start)
 	cancel()
